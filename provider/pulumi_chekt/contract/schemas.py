@@ -71,10 +71,10 @@ def _describe(error: ValidationError) -> str:
     """A message a person can act on; jsonschema's default repeats whole instances for some keywords."""
     if error.validator == "oneOf" and error.context:
         best = min(error.context, key=lambda e: len(list(e.relative_path)))
-        return best.message
+        return str(best.message)
     if error.validator == "type" and isinstance(error.instance, int) and error.validator_value == "string":
-        return f"{error.instance!r} is not of type 'string' (quote it, e.g. \"{error.instance}\")"
-    return error.message
+        return f"{error.instance!r} is not of type 'string' (quote it: in YAML a bare 001 is read as the number 1)"
+    return str(error.message)
 
 
 def problems(name: str, instance: Any) -> list[SchemaProblem]:
@@ -86,6 +86,8 @@ def problems(name: str, instance: Any) -> list[SchemaProblem]:
             field = error.message.split("'")[1] if "'" in error.message else ""
             path = [*path, field] if field else path
         found.append(
-            SchemaProblem(pointer=_pointer(path), message=_describe(error), field=str(path[-1]) if path else "")
+            SchemaProblem(
+                pointer=_pointer(path), message=_describe(error), field=str(path[-1]) if path else ""
+            )
         )
     return sorted(found, key=lambda p: p.pointer)

@@ -1,0 +1,5 @@
+"""Entry point of the root Pulumi project (Pulumi.yaml: main: program/)."""
+
+from pulumi_chekt.program import main
+
+main()

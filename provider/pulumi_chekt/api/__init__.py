@@ -1,0 +1,49 @@
+"""API client layer: talks HTTP to the CHeKT Partner Devices API (or the local server)."""
+
+from pulumi_chekt.api.auth import ClientCredentials, StaticToken, TokenSource
+from pulumi_chekt.api.client import ChektClient, devices_path
+from pulumi_chekt.api.errors import (
+    ChektBadRequest,
+    ChektClientError,
+    ChektConfigError,
+    ChektError,
+    ChektForbidden,
+    ChektHTTPError,
+    ChektNotFound,
+    ChektRateLimited,
+    ChektResponseError,
+    ChektServerError,
+    ChektTimeout,
+    ChektTLSError,
+    ChektTransportError,
+    ChektUnauthorized,
+)
+from pulumi_chekt.api.models import BulkItemResult, BulkResult, Device
+from pulumi_chekt.api.retry import NO_RETRIES, RetryPolicy
+
+__all__ = [
+    "NO_RETRIES",
+    "BulkItemResult",
+    "BulkResult",
+    "ChektBadRequest",
+    "ChektClient",
+    "ChektClientError",
+    "ChektConfigError",
+    "ChektError",
+    "ChektForbidden",
+    "ChektHTTPError",
+    "ChektNotFound",
+    "ChektRateLimited",
+    "ChektResponseError",
+    "ChektServerError",
+    "ChektTLSError",
+    "ChektTimeout",
+    "ChektTransportError",
+    "ChektUnauthorized",
+    "ClientCredentials",
+    "Device",
+    "RetryPolicy",
+    "StaticToken",
+    "TokenSource",
+    "devices_path",
+]

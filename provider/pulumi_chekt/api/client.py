@@ -1,0 +1,249 @@
+"""A typed client for the CHeKT Partner Devices API, built on requests.
+
+Paths are exactly the reference's. Each HTTP request carries a fresh UUID in x-partner-trace-id,
+and every error names it. Responses are validated against schemas/ before anything reads them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import requests
+import urllib3.exceptions
+
+from pulumi_chekt import __version__
+from pulumi_chekt.api.auth import ClientCredentials, StaticToken, TokenSource
+from pulumi_chekt.api.errors import (
+    ChektConfigError,
+    ChektResponseError,
+    ChektTimeout,
+    ChektTLSError,
+    ChektTransportError,
+)
+from pulumi_chekt.api.models import BulkItemResult, BulkResult, Device
+from pulumi_chekt.api.responses import (
+    TRACE_HEADER,
+    checked_json,
+    new_trace_id,
+    raise_for_status,
+    request_facts,
+)
+from pulumi_chekt.api.retry import RetryPolicy, call_with_retries
+from pulumi_chekt.api.urls import DEFAULT_BASE_URL, checked_url, default_token_url
+
+log = logging.getLogger("pulumi_chekt.api")
+
+DEFAULT_TIMEOUT = (5.0, 30.0)
+"""(connect, read) seconds for every request."""
+
+
+def _positive_id(value: int, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{what} must be a positive integer, got {value!r}")
+    return value
+
+
+def devices_path(dealer_id: int, site_id: int) -> str:
+    """``/partner/v1/dealers/{dealerId}/sites/{siteId}/devices``"""
+    dealer = _positive_id(dealer_id, "dealer_id")
+    site = _positive_id(site_id, "site_id")
+    return f"/partner/v1/dealers/{dealer}/sites/{site}/devices"
+
+
+def _never_connected(error: requests.exceptions.ConnectionError) -> bool:
+    """True when the connection could not be opened, i.e. the request provably never left this host."""
+    reason = error.args[0] if error.args else None
+    reason = getattr(reason, "reason", reason)
+    return isinstance(reason, urllib3.exceptions.NewConnectionError | urllib3.exceptions.ConnectTimeoutError)
+
+
+def transport_error(
+    error: requests.RequestException, method: str, path: str, trace_id: str
+) -> ChektTransportError:
+    """Our error for a request that got no HTTP response, without echoing URLs or headers."""
+    facts: dict[str, Any] = {"method": method, "path": path, "trace_id": trace_id}
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return ChektTimeout("timed out while connecting", request_sent=False, **facts)
+    if isinstance(error, requests.exceptions.Timeout):
+        return ChektTimeout(
+            "timed out waiting for the response; the server may have processed the request",
+            request_sent=True,
+            **facts,
+        )
+    if isinstance(error, requests.exceptions.SSLError):
+        return ChektTLSError("TLS handshake failed (check caBundle)", request_sent=False, **facts)
+    if isinstance(error, requests.exceptions.ConnectionError) and _never_connected(error):
+        return ChektTransportError("could not connect to the API", request_sent=False, **facts)
+    return ChektTransportError(
+        "the connection failed before a response arrived; the server may have processed the request",
+        request_sent=True,
+        **facts,
+    )
+
+
+class ChektClient:
+    """List, get, bulk create, bulk update and bulk delete devices of a site."""
+
+    def __init__(
+        self,
+        auth: TokenSource,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        ca_bundle: str | None = None,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.base_url = checked_url(base_url, what="baseUrl")
+        self._auth = auth
+        self._timeout = timeout
+        self._retry = retry or RetryPolicy()
+        self._session = requests.Session()
+        self._session.verify = ca_bundle or True  # TLS verification is never turned off
+        self._session.headers["User-Agent"] = f"pulumi-chekt/{__version__}"
+        self._session.headers["Accept"] = "application/json"
+
+    @classmethod
+    def from_credentials(
+        cls,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        api_token: str | None = None,
+        token_url: str | None = None,
+        ca_bundle: str | None = None,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+    ) -> ChektClient:
+        """A client using OAuth client credentials when both are given, else the static API token."""
+        auth: TokenSource
+        if client_id and client_secret:
+            url = checked_url(token_url or default_token_url(base_url), what="tokenUrl")
+            auth = ClientCredentials(client_id, client_secret, url, verify=ca_bundle or True, timeout=timeout)
+        elif api_token:
+            auth = StaticToken(api_token)
+        else:
+            raise ChektConfigError(
+                "no CHeKT credentials: set chekt:clientId and chekt:clientSecret, or chekt:apiToken "
+                "(or CHEKT_CLIENT_ID/CHEKT_CLIENT_SECRET, or CHEKT_API_TOKEN)"
+            )
+        return cls(auth, base_url=base_url, ca_bundle=ca_bundle, timeout=timeout, retry=retry)
+
+    # --- the five endpoints -------------------------------------------------------------------
+
+    def list_devices(self, dealer_id: int, site_id: int) -> list[Device]:
+        body = self._call("GET", devices_path(dealer_id, site_id), schema="device-list", idempotent=True)
+        return list(body)
+
+    def get_device(self, dealer_id: int, site_id: int, device_id: int) -> Device:
+        path = f"{devices_path(dealer_id, site_id)}/{_positive_id(device_id, 'device_id')}"
+        body: Device = self._call("GET", path, schema="device", idempotent=True)
+        return body
+
+    def create_devices(self, dealer_id: int, site_id: int, items: Sequence[Mapping[str, Any]]) -> BulkResult:
+        """Bulk create. Not idempotent: retried only when the server provably did not process it."""
+        sent = [dict(item) for item in items]
+        path = devices_path(dealer_id, site_id)
+        return self._bulk("POST", path, sent, sent, idempotent=False)
+
+    def update_devices(self, dealer_id: int, site_id: int, items: Sequence[Mapping[str, Any]]) -> BulkResult:
+        """Bulk update; each item holds device_id and the fields to change. Safe to repeat."""
+        sent = [dict(item) for item in items]
+        return self._bulk("PUT", devices_path(dealer_id, site_id), sent, sent, idempotent=True)
+
+    def delete_devices(self, dealer_id: int, site_id: int, device_ids: Sequence[int]) -> BulkResult:
+        """Bulk delete. Repeating it is harmless (a gone device answers 404), so it is retried freely."""
+        ids = [_positive_id(device_id, "device_id") for device_id in device_ids]
+        path = f"{devices_path(dealer_id, site_id)}/bulk-delete"
+        return self._bulk("POST", path, {"deviceIds": ids}, [{"device_id": i} for i in ids], idempotent=True)
+
+    # --- plumbing ----------------------------------------------------------------------------
+
+    def _bulk(
+        self, method: str, path: str, body: Any, items: list[dict[str, Any]], *, idempotent: bool
+    ) -> BulkResult:
+        if not items:
+            return BulkResult(success_count=0, failure_count=0, items=[])
+        response = self._send(method, path, body, idempotent=idempotent)
+        envelope = checked_json(response, "bulk-result")
+        results = envelope["results"]
+        facts = request_facts(response)
+        if len(results) != len(items):
+            raise ChektResponseError(
+                f"the API returned {len(results)} results for {len(items)} items sent", **facts
+            )
+        tied = [
+            BulkItemResult(
+                index=index,
+                request=items[index],
+                is_successful=result["is_successful"],
+                status_code=result.get("status_code"),
+                error_message=result.get("error_message", ""),
+                device=result.get("res"),
+            )
+            for index, result in enumerate(results)
+        ]
+        successes = sum(1 for item in tied if item.is_successful)
+        if (envelope["success_count"], envelope["failure_count"]) != (successes, len(tied) - successes):
+            raise ChektResponseError("success_count/failure_count disagree with the results", **facts)
+        return BulkResult(
+            success_count=successes,
+            failure_count=len(tied) - successes,
+            items=tied,
+            trace_id=facts["trace_id"],
+        )
+
+    def _call(self, method: str, path: str, *, schema: str, idempotent: bool) -> Any:
+        return checked_json(self._send(method, path, None, idempotent=idempotent), schema)
+
+    def _send(self, method: str, path: str, body: Any, *, idempotent: bool) -> requests.Response:
+        return call_with_retries(
+            lambda: self._send_once(method, path, body), policy=self._retry, idempotent=idempotent
+        )
+
+    def _send_once(self, method: str, path: str, body: Any) -> requests.Response:
+        """One logical attempt: at most two HTTP requests, the second after refreshing a rejected token."""
+        refreshed = False
+        while True:
+            token = self._bearer()
+            trace_id = new_trace_id()
+            headers = {"Authorization": f"Bearer {token}", TRACE_HEADER: trace_id}
+            try:
+                response = self._session.request(
+                    method, self.base_url + path, json=body, headers=headers, timeout=self._timeout
+                )
+            except requests.RequestException as error:
+                raise transport_error(error, method, path, trace_id) from None
+            log.debug("%s %s -> %s (trace id %s)", method, path, response.status_code, trace_id)
+            if response.status_code == 401 and not refreshed and self._auth.invalidate():
+                refreshed = True
+                continue
+            raise_for_status(response)
+            return response
+
+    def _bearer(self) -> str:
+        try:
+            return self._auth.bearer()
+        except requests.RequestException as error:
+            # The API request itself was not sent, so any retry is safe.
+            failure = transport_error(error, "POST", "(token endpoint)", "")
+            raise ChektTransportError(
+                f"could not obtain an access token: {failure.args[0]}", request_sent=False
+            ) from None
+
+    def close(self) -> None:
+        self._session.close()
+        closer = getattr(self._auth, "close", None)
+        if callable(closer):
+            closer()
+
+    def __enter__(self) -> ChektClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"ChektClient(base_url={self.base_url!r})"

@@ -1,0 +1,91 @@
+"""The root Pulumi program: converge every site file matched by ``chekt:sites`` (globs).
+
+Every file is loaded and validated before any resource is registered, so one bad file fails the
+preview with all problems listed, and the API receives no write.
+"""
+
+from __future__ import annotations
+
+import glob
+from pathlib import Path
+from typing import Any
+
+import pulumi
+
+from pulumi_chekt.site import (
+    SiteDevices,
+    SiteProblem,
+    SiteSpec,
+    SiteValidationError,
+    check_site_file,
+    duplicate_site_problems,
+)
+
+DEFAULT_SITE_GLOBS = ["examples/sites/*.yaml"]
+
+
+def site_files(patterns: list[str], root: Path) -> list[Path]:
+    """Files matched by the globs (relative to the project root), sorted and without repeats."""
+    matched: set[Path] = set()
+    for pattern in patterns:
+        full = pattern if Path(pattern).is_absolute() else str(root / pattern)
+        matched.update(Path(p) for p in glob.glob(full, recursive=True) if Path(p).is_file())
+    return sorted(matched)
+
+
+def load_sites(files: list[Path], root: Path) -> list[SiteSpec]:
+    """Every site, or SiteValidationError with the problems of all files at once."""
+    sites: list[SiteSpec] = []
+    found: list[SiteProblem] = []
+    for path in files:
+        shown = path.relative_to(root) if path.is_relative_to(root) else path
+        site, problems = check_site_file(path)
+        found += [SiteProblem(str(shown), p.pointer, p.message, p.line) for p in problems]
+        if site is not None:
+            sites.append(SiteSpec(site.dealer_id, site.site_id, site.devices, str(shown)))
+    found += duplicate_site_problems(sites)
+    if found:
+        raise SiteValidationError(found)
+    return sites
+
+
+def _summary(component: SiteDevices) -> pulumi.Output[dict[str, Any]]:
+    devices = {
+        external_id: pulumi.Output.all(device.device_id, device.device_type, device.zone_number).apply(
+            lambda values: {"device_id": values[0], "device_type": values[1], "zone_number": values[2]}
+        )
+        for external_id, device in component.devices.items()
+    }
+    site = component.site
+    return pulumi.Output.from_input(
+        {
+            "dealer_id": site.dealer_id,
+            "site_id": site.site_id,
+            "source": site.source,
+            "device_count": len(devices),
+            "devices": devices,
+        }
+    )
+
+
+def main() -> None:
+    config = pulumi.Config("chekt")
+    patterns = config.get_object("sites") or DEFAULT_SITE_GLOBS
+    if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+        raise pulumi.RunError('chekt:sites must be a list of glob strings, e.g. ["sites/*.yaml"]')
+    root = Path(pulumi.get_root_directory() or ".").resolve()
+    files = site_files(patterns, root)
+    if not files and not config.get_bool("allowNoSites"):
+        # Converging to "no sites" would delete every managed device: refuse unless asked explicitly.
+        raise pulumi.RunError(
+            f"chekt:sites {patterns} matched no files (set chekt:allowNoSites true to allow)"
+        )
+    try:
+        sites = load_sites(files, root)
+    except SiteValidationError as error:
+        raise pulumi.RunError(str(error)) from None
+    for site in sites:
+        component = SiteDevices(f"site-{site.dealer_id}-{site.site_id}", site=site)
+        pulumi.export(f"site-{site.dealer_id}-{site.site_id}", _summary(component))
+    pulumi.export("site_count", len(sites))
+    pulumi.export("device_count", sum(len(site.devices) for site in sites))

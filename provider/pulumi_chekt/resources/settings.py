@@ -1,0 +1,103 @@
+"""Provider settings: stack config (``chekt:*``) first, environment variables as the fallback.
+
+The settings and the API client live in this module, never on the provider object: the Pulumi SDK
+pickles the provider into every resource's state, and no credential may end up there.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi_chekt.api import ChektClient
+from pulumi_chekt.api.urls import DEFAULT_BASE_URL
+
+# config key (in the chekt namespace) -> environment variable
+CONFIG_KEYS: dict[str, str] = {
+    "baseUrl": "CHEKT_BASE_URL",
+    "tokenUrl": "CHEKT_TOKEN_URL",
+    "clientId": "CHEKT_CLIENT_ID",
+    "clientSecret": "CHEKT_CLIENT_SECRET",
+    "apiToken": "CHEKT_API_TOKEN",
+    "caBundle": "CHEKT_CA_BUNDLE",
+}
+NAMESPACE = "chekt"
+
+
+@dataclass(frozen=True)
+class ProviderSettings:
+    """Where the API is and how to authenticate; secrets are kept out of ``repr``."""
+
+    base_url: str = DEFAULT_BASE_URL
+    token_url: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    api_token: str | None = field(default=None, repr=False)
+    ca_bundle: str | None = None
+
+    @classmethod
+    def resolve(cls, config: Mapping[str, Any], env: Mapping[str, str]) -> ProviderSettings:
+        """Each value from ``chekt:<key>`` in config, else its environment variable, else the default."""
+        values: dict[str, str | None] = {}
+        for key, variable in CONFIG_KEYS.items():
+            value = config.get(f"{NAMESPACE}:{key}")
+            if value in (None, ""):
+                value = env.get(variable)
+            values[key] = str(value).strip() if value not in (None, "") else None
+        return cls(
+            base_url=values["baseUrl"] or DEFAULT_BASE_URL,
+            token_url=values["tokenUrl"],
+            client_id=values["clientId"],
+            client_secret=values["clientSecret"],
+            api_token=values["apiToken"],
+            ca_bundle=values["caBundle"],
+        )
+
+
+_lock = threading.Lock()
+_stack_config: dict[str, Any] = {}
+_clients: dict[ProviderSettings, ChektClient] = {}
+
+
+def configure(config: Mapping[str, Any]) -> None:
+    """Remember the ``chekt:*`` stack config the engine handed to the provider process."""
+    with _lock:
+        _stack_config.clear()
+        _stack_config.update({k: v for k, v in config.items() if k.startswith(f"{NAMESPACE}:")})
+
+
+def current() -> ProviderSettings:
+    """The settings in force now (looked up at call time, so nothing is captured at pickling)."""
+    with _lock:
+        config = dict(_stack_config)
+    return ProviderSettings.resolve(config, os.environ)
+
+
+def client() -> ChektClient:
+    """A client for the current settings, shared by all resources of this provider process."""
+    settings = current()
+    with _lock:
+        existing = _clients.get(settings)
+        if existing is None:
+            existing = ChektClient.from_credentials(
+                base_url=settings.base_url,
+                token_url=settings.token_url,
+                client_id=settings.client_id,
+                client_secret=settings.client_secret,
+                api_token=settings.api_token,
+                ca_bundle=settings.ca_bundle,
+            )
+            _clients[settings] = existing
+        return existing
+
+
+def reset() -> None:
+    """Forget config and clients (tests, and a provider process that is reconfigured)."""
+    with _lock:
+        _stack_config.clear()
+        for cached in _clients.values():
+            cached.close()
+        _clients.clear()
