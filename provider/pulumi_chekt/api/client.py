@@ -7,7 +7,8 @@ and every error names it. Responses are validated against schemas/ before anythi
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import requests
@@ -94,11 +95,13 @@ class ChektClient:
         ca_bundle: str | None = None,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.base_url = checked_url(base_url, what="baseUrl")
         self._auth = auth
         self._timeout = timeout
         self._retry = retry or RetryPolicy()
+        self._sleep = sleep
         self._session = requests.Session()
         self._session.verify = ca_bundle or True  # TLS verification is never turned off
         self._session.headers["User-Agent"] = f"pulumi-chekt/{__version__}"
@@ -116,6 +119,7 @@ class ChektClient:
         ca_bundle: str | None = None,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> ChektClient:
         """A client using OAuth client credentials when both are given, else the static API token."""
         auth: TokenSource
@@ -129,7 +133,7 @@ class ChektClient:
                 "no CHeKT credentials: set chekt:clientId and chekt:clientSecret, or chekt:apiToken "
                 "(or CHEKT_CLIENT_ID/CHEKT_CLIENT_SECRET, or CHEKT_API_TOKEN)"
             )
-        return cls(auth, base_url=base_url, ca_bundle=ca_bundle, timeout=timeout, retry=retry)
+        return cls(auth, base_url=base_url, ca_bundle=ca_bundle, timeout=timeout, retry=retry, sleep=sleep)
 
     # --- the five endpoints -------------------------------------------------------------------
 
@@ -200,7 +204,10 @@ class ChektClient:
 
     def _send(self, method: str, path: str, body: Any, *, idempotent: bool) -> requests.Response:
         return call_with_retries(
-            lambda: self._send_once(method, path, body), policy=self._retry, idempotent=idempotent
+            lambda: self._send_once(method, path, body),
+            policy=self._retry,
+            idempotent=idempotent,
+            sleep=self._sleep,
         )
 
     def _send_once(self, method: str, path: str, body: Any) -> requests.Response:

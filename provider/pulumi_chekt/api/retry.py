@@ -69,7 +69,7 @@ class _BackoffOrRetryAfter(wait_base):
     def __init__(self, policy: RetryPolicy) -> None:
         self._policy = policy
         self._backoff = wait_exponential_jitter(
-            initial=policy.backoff_initial_seconds,
+            multiplier=policy.backoff_initial_seconds,
             max=policy.backoff_max_seconds,
             jitter=policy.jitter_seconds,
         )

@@ -94,13 +94,11 @@ class DeviceProvider(ResourceProvider):
         settings.configure(req.config._props)
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        inputs = normalize(news)
-        unknown_keys = sorted(set(inputs) - set(INPUT_FIELDS))
-        failures = [CheckFailure(key, f"unknown property {key!r}") for key in unknown_keys]
-        failures += [
-            CheckFailure(p.field or "inputs", f"{p.field}: {p.message}") for p in input_problems(inputs)
-        ]
-        return CheckResult({k: v for k, v in inputs.items() if k in INPUT_FIELDS}, failures)
+        normalized = normalize(news)
+        inputs = {key: value for key, value in normalized.items() if key in INPUT_FIELDS}
+        failures = [CheckFailure(key, f"unknown property {key!r}") for key in sorted(set(normalized) - set(inputs))]
+        failures += [CheckFailure(p.field or "inputs", f"{p.field}: {p.message}") for p in input_problems(inputs)]
+        return CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         before, after = comparable(olds), comparable(news)

@@ -1,0 +1,62 @@
+"""A DeviceProvider wired to the local server through the environment, as a user's shell would be."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from pulumi_chekt.api import ChektClient
+from pulumi_chekt.resources import DeviceProvider, provider, settings
+from tests.api.conftest import CLIENT_ID, CLIENT_SECRET
+
+ENV_VARS = (
+    "CHEKT_BASE_URL",
+    "CHEKT_TOKEN_URL",
+    "CHEKT_CLIENT_ID",
+    "CHEKT_CLIENT_SECRET",
+    "CHEKT_API_TOKEN",
+    "CHEKT_CA_BUNDLE",
+)
+
+
+@pytest.fixture
+def chekt_env(server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name in ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CHEKT_BASE_URL", server.url)
+    monkeypatch.setenv("CHEKT_TOKEN_URL", server.token_url)
+    monkeypatch.setenv("CHEKT_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("CHEKT_CLIENT_SECRET", CLIENT_SECRET)
+    settings.reset()
+    provider._site_lists.clear()
+    yield
+    settings.reset()
+    provider._site_lists.clear()
+
+
+@pytest.fixture
+def device_provider(chekt_env: None) -> DeviceProvider:
+    return DeviceProvider()
+
+
+@pytest.fixture
+def api(server: Any) -> Iterator[ChektClient]:
+    """An independent client for looking at, and changing, the API behind the provider's back."""
+    client = ChektClient.from_credentials(
+        base_url=server.url, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, token_url=server.token_url
+    )
+    yield client
+    client.close()
+
+
+def inputs(external_id: str = "cam-1", zone: str = "001", **extra: Any) -> dict[str, Any]:
+    return {
+        "dealer_id": 2,
+        "site_id": 3,
+        "external_device_id": external_id,
+        "device_type": "camera",
+        "zone_number": zone,
+        **extra,
+    }

@@ -1,0 +1,88 @@
+"""The provider as the SDK pickles it into state, configure(), and secrets kept out of everything."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import dill
+import pytest
+from pulumi.dynamic import ConfigureRequest
+from pulumi.dynamic.config import Config
+from pulumi.dynamic.dynamic import serialize_provider
+
+from pulumi_chekt.resources import DeviceProvider, settings
+from tests.api.conftest import CLIENT_ID, CLIENT_SECRET
+from tests.resources.conftest import ENV_VARS, inputs
+
+
+def test_provider_pickles_by_reference_without_state(chekt_env: None) -> None:
+    settings.client()  # a live client and token exist in this process...
+    encoded = serialize_provider(DeviceProvider())
+    raw = base64.b64decode(encoded)
+    assert b"pulumi_chekt.resources.provider" in raw
+    assert b"DeviceProvider" in raw
+    assert len(raw) < 400  # a reference, not a copy of the code or of a client
+    for secret in (CLIENT_SECRET.encode(), b"requests", b"Session", b"Lock"):
+        assert secret not in raw
+    assert isinstance(dill.loads(raw), DeviceProvider)  # noqa: S301 (our own bytes)
+
+
+def test_same_provider_serializes_identically_across_calls() -> None:
+    assert serialize_provider(DeviceProvider()) == serialize_provider(DeviceProvider())
+
+
+def test_configure_reads_stack_config_without_environment(
+    server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+    settings.reset()
+    provider = DeviceProvider()
+    config = {
+        "chekt:baseUrl": server.url,
+        "chekt:tokenUrl": server.token_url,
+        "chekt:clientId": CLIENT_ID,
+        "chekt:clientSecret": CLIENT_SECRET,
+    }
+    provider.configure(ConfigureRequest(Config(config, "chekt-sites")))
+    try:
+        created = provider.create(inputs())
+        assert created.id
+    finally:
+        settings.reset()
+
+
+def test_config_wins_over_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHEKT_BASE_URL", "https://env.example")
+    resolved = settings.ProviderSettings.resolve(
+        {"chekt:baseUrl": "https://config.example"}, {"CHEKT_BASE_URL": "x"}
+    )
+    assert resolved.base_url == "https://config.example"
+    assert (
+        settings.ProviderSettings.resolve({}, {"CHEKT_BASE_URL": "https://env.example"}).base_url
+        == "https://env.example"
+    )
+
+
+def test_settings_repr_hides_secrets() -> None:
+    resolved = settings.ProviderSettings.resolve(
+        {"chekt:clientSecret": "s3cr3t", "chekt:apiToken": "t0k3n"}, {}
+    )
+    assert "s3cr3t" not in repr(resolved)
+    assert "t0k3n" not in repr(resolved)
+
+
+def test_nothing_the_provider_returns_holds_a_credential(
+    device_provider: DeviceProvider, server: Any
+) -> None:
+    created = device_provider.create(inputs(name="Front"))
+    updated = device_provider.update(created.id, dict(created.outs or {}), inputs(name="Back"))
+    read = device_provider.read(created.id, dict(updated.outs or {}))
+    check = device_provider.check({}, inputs())
+    diff = device_provider.diff(created.id, dict(read.outs or {}), inputs())
+    token = settings.client()._auth.bearer()
+    everything = repr([created.outs, updated.outs, read.outs, check.inputs, vars(diff)])
+    assert CLIENT_SECRET not in everything
+    assert token not in everything
+    assert CLIENT_ID not in everything
