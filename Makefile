@@ -24,8 +24,8 @@ pulumi:
 	@scripts/get-pulumi.sh >/dev/null
 
 lint: venv
-	$(BIN)/ruff check provider tests program scripts
-	$(BIN)/ruff format --check provider tests program scripts
+	$(BIN)/ruff check provider tests scripts __main__.py
+	$(BIN)/ruff format --check provider tests scripts __main__.py
 	$(BIN)/mypy
 
 test: venv lint

@@ -68,12 +68,20 @@ def _summary(component: SiteDevices) -> pulumi.Output[dict[str, Any]]:
     )
 
 
+def project_root(start: Path) -> Path:
+    """The folder holding Pulumi.yaml: site globs are relative to it whatever ``main`` points at."""
+    for folder in (start, *start.parents):
+        if (folder / "Pulumi.yaml").is_file() or (folder / "Pulumi.yml").is_file():
+            return folder
+    return start
+
+
 def main() -> None:
     config = pulumi.Config("chekt")
     patterns = config.get_object("sites") or DEFAULT_SITE_GLOBS
     if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
         raise pulumi.RunError('chekt:sites must be a list of glob strings, e.g. ["sites/*.yaml"]')
-    root = Path(pulumi.get_root_directory() or ".").resolve()
+    root = project_root(Path(pulumi.get_root_directory() or ".").resolve())
     files = site_files(patterns, root)
     if not files and not config.get_bool("allowNoSites"):
         # Converging to "no sites" would delete every managed device: refuse unless asked explicitly.
