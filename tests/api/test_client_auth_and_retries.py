@@ -90,7 +90,7 @@ def test_502_and_504_are_retried_for_idempotent_calls(client: ChektClient, admin
 
 
 def test_create_is_retried_after_503_because_it_was_not_processed(client: ChektClient, admin: Any) -> None:
-    admin.queue_fault(status=503, times=1, method="POST", when="before")
+    admin.queue_fault(status=503, times=1, method="POST", path=r"/devices$", when="before")
     result = client.create_devices(2, 3, [camera("cam", "001")])
     assert result.success_count == 1
     assert count(admin, CREATE) == 2
@@ -98,7 +98,7 @@ def test_create_is_retried_after_503_because_it_was_not_processed(client: ChektC
 
 
 def test_create_is_not_repeated_after_a_500(client: ChektClient, admin: Any) -> None:
-    admin.queue_fault(status=500, times=1, method="POST", when="after")
+    admin.queue_fault(status=500, times=1, method="POST", path=r"/devices$", when="after")
     with pytest.raises(ChektServerError) as caught:
         client.create_devices(2, 3, [camera("cam", "001")])
     assert caught.value.status == 500
@@ -107,7 +107,7 @@ def test_create_is_not_repeated_after_a_500(client: ChektClient, admin: Any) -> 
 
 
 def test_create_is_not_repeated_after_a_502(client: ChektClient, admin: Any) -> None:
-    admin.queue_fault(status=502, times=1, method="POST", when="after")
+    admin.queue_fault(status=502, times=1, method="POST", path=r"/devices$", when="after")
     with pytest.raises(ChektServerError):
         client.create_devices(2, 3, [camera("cam", "001")])
     assert count(admin, CREATE) == 1
@@ -117,7 +117,7 @@ def test_create_is_not_repeated_after_a_read_timeout(
     make_client: Callable[..., ChektClient], admin: Any
 ) -> None:
     client = make_client(timeout=(2.0, 0.5))
-    admin.queue_fault(delay_ms=1500, times=1, method="POST", when="after")
+    admin.queue_fault(delay_ms=1500, times=1, method="POST", path=r"/devices$", when="after")
     with pytest.raises(ChektTimeout) as caught:
         client.create_devices(2, 3, [camera("cam", "001")])
     assert caught.value.request_sent is True
@@ -125,7 +125,7 @@ def test_create_is_not_repeated_after_a_read_timeout(
 
 
 def test_create_is_not_repeated_after_a_dropped_connection(client: ChektClient, admin: Any) -> None:
-    admin.queue_fault(drop=True, times=1, method="POST", when="after")
+    admin.queue_fault(drop=True, times=1, method="POST", path=r"/devices$", when="after")
     with pytest.raises(ChektTransportError) as caught:
         client.create_devices(2, 3, [camera("cam", "001")])
     assert caught.value.request_sent is True
@@ -149,7 +149,7 @@ def test_connection_refused_is_retried_then_reported(
 
 
 def test_429_on_create_is_retried(client: ChektClient, admin: Any) -> None:
-    admin.queue_fault(status=429, retry_after=0, times=1, method="POST")
+    admin.queue_fault(status=429, retry_after=0, times=1, method="POST", path=r"/devices$")
     assert client.create_devices(2, 3, [camera("cam", "001")]).success_count == 1
     assert count(admin, CREATE) == 2
 

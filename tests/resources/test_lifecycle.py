@@ -61,7 +61,7 @@ def test_adopting_a_device_of_another_type_is_refused(
 def test_create_after_a_lost_response_adopts_what_the_server_made(
     device_provider: DeviceProvider, api: ChektClient, admin: Any
 ) -> None:
-    admin.queue_fault(status=500, times=1, method="POST", when="after")
+    admin.queue_fault(status=500, times=1, method="POST", path=r"/devices$", when="after")
     result = device_provider.create(inputs())
     devices = api.list_devices(2, 3)
     assert len(devices) == 1

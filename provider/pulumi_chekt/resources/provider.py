@@ -96,8 +96,12 @@ class DeviceProvider(ResourceProvider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         normalized = normalize(news)
         inputs = {key: value for key, value in normalized.items() if key in INPUT_FIELDS}
-        failures = [CheckFailure(key, f"unknown property {key!r}") for key in sorted(set(normalized) - set(inputs))]
-        failures += [CheckFailure(p.field or "inputs", f"{p.field}: {p.message}") for p in input_problems(inputs)]
+        failures = [
+            CheckFailure(key, f"unknown property {key!r}") for key in sorted(set(normalized) - set(inputs))
+        ]
+        failures += [
+            CheckFailure(p.field or "inputs", f"{p.field}: {p.message}") for p in input_problems(inputs)
+        ]
         return CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
