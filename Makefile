@@ -24,8 +24,8 @@ pulumi:
 	@scripts/get-pulumi.sh >/dev/null
 
 lint: venv
-	$(BIN)/ruff check provider tests scripts __main__.py
-	$(BIN)/ruff format --check provider tests scripts __main__.py
+	$(BIN)/ruff check provider tests examples __main__.py
+	$(BIN)/ruff format --check provider tests examples __main__.py
 	$(BIN)/mypy
 
 test: venv lint

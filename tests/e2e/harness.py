@@ -74,20 +74,37 @@ class PulumiProject:
         )
         return env
 
-    def create(self, base_url: str, token_url: str, client_id: str, client_secret: str) -> PulumiProject:
+    def create(
+        self,
+        base_url: str,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        program: str | None = "sites",
+    ) -> PulumiProject:
+        """Initialize the stack. With ``program="sites"`` write a project running the root program over
+        ``sites/*.yaml``; with ``None`` keep the Pulumi.yaml and program already in the folder."""
         (self.root / "backend").mkdir(parents=True, exist_ok=True)
-        self.sites_dir.mkdir(parents=True, exist_ok=True)
         venv = Path(sys.executable).parent.parent
-        project = {
-            "name": "chekt-e2e",
-            "runtime": {"name": "python", "options": {"virtualenv": str(venv)}},
-        }
-        (self.root / "Pulumi.yaml").write_text(yaml.safe_dump(project), encoding="utf-8")
-        (self.root / "__main__.py").write_text(
-            "from pulumi_chekt.program import main\n\nmain()\n", encoding="utf-8"
-        )
+        if program == "sites":
+            self.sites_dir.mkdir(parents=True, exist_ok=True)
+            project = {
+                "name": "chekt-e2e",
+                "runtime": {"name": "python", "options": {"virtualenv": str(venv)}},
+            }
+            (self.root / "Pulumi.yaml").write_text(yaml.safe_dump(project), encoding="utf-8")
+            (self.root / "__main__.py").write_text(
+                "from pulumi_chekt.program import main\n\nmain()\n", encoding="utf-8"
+            )
+        else:
+            # The copied project's relative virtualenv would not resolve from a temporary folder.
+            project = yaml.safe_load((self.root / "Pulumi.yaml").read_text(encoding="utf-8"))
+            project["runtime"]["options"]["virtualenv"] = str(venv)
+            (self.root / "Pulumi.yaml").write_text(yaml.safe_dump(project), encoding="utf-8")
         self.run("stack", "init", self.stack)
-        self.run("config", "set", "--path", "chekt:sites[0]", "sites/*.yaml")
+        if program == "sites":
+            self.run("config", "set", "--path", "chekt:sites[0]", "sites/*.yaml")
         # --plaintext: the CLI would otherwise refuse "tokenUrl" because the key name looks secret.
         self.run("config", "set", "--plaintext", "chekt:baseUrl", base_url)
         self.run("config", "set", "--plaintext", "chekt:tokenUrl", token_url)
