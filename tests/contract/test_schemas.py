@@ -116,3 +116,9 @@ def test_openapi_covers_every_endpoint_and_refers_to_existing_schemas() -> None:
             node: Any = document
             for part in ref.split("#/")[1].split("/"):
                 node = node[part]
+
+
+@pytest.mark.parametrize("field", ["zone_number", "external_device_id", "additional_zone_numbers"])
+def test_a_trailing_newline_does_not_slip_past_a_pattern(field: str) -> None:
+    item = {"external_device_id": "a", "device_type": "camera", "zone_number": "001", field: "001\n"}
+    assert {p.field for p in problems("device-create", item)} == {field}

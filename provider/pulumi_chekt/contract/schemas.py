@@ -8,12 +8,14 @@ folder directly.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
@@ -45,10 +47,28 @@ def schema(name: str) -> dict[str, Any]:
     return contents
 
 
+def _ecma_pattern(
+    validator: Draft202012Validator, pattern: str, instance: Any, _schema: dict[str, Any]
+) -> Iterator[ValidationError]:
+    """``pattern`` with ECMA-262 semantics for a final ``$``: the end of the string. Python's ``$`` also
+    matches before a trailing newline, which would let "001\n" pass as a zone number."""
+    if not validator.is_type(instance, "string"):
+        return
+    python_pattern = (
+        pattern[:-1] + r"\Z" if pattern.endswith("$") and not pattern.endswith(r"\$") else pattern
+    )
+    if not re.search(python_pattern, instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_StrictValidator = validators.extend(Draft202012Validator, {"pattern": _ecma_pattern})  # type: ignore[no-untyped-call]
+
+
 @cache
 def validator(name: str) -> Draft202012Validator:
     """A validator for ``<name>.schema.json`` that resolves references to the sibling schemas."""
-    return Draft202012Validator(schema(name), registry=_registry())
+    strict: Draft202012Validator = _StrictValidator(schema(name), registry=_registry())
+    return strict
 
 
 @dataclass(frozen=True)

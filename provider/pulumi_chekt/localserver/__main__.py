@@ -1,0 +1,133 @@
+"""Command line: ``chekt-local-api`` or ``python -m pulumi_chekt.localserver``.
+
+Prints exactly one line to stdout once it listens (``CHeKT local API listening on <url>``) so that
+scripts can wait for it; the request log goes to stderr. Stops cleanly on SIGTERM or SIGINT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from pulumi_chekt.localserver.config import ConfigError, ServerConfig, is_loopback, load_config
+from pulumi_chekt.localserver.server import LocalServer
+
+_FAULT_FLAGS = {
+    "fault_error_rate": "error_rate",
+    "fault_error_status": "error_status",
+    "fault_rate_limit_rate": "rate_limit_rate",
+    "fault_retry_after": "retry_after",
+    "fault_latency_ms": "latency_ms",
+    "fault_drop_rate": "drop_rate",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chekt-local-api",
+        description="Serve a local CHeKT-compatible Partner Devices API on a loopback address.",
+        epilog="Without --config: client demo-client/demo-secret (partner adc), API key demo-api-key "
+        "(partner chekt), dealer 2 with sites 3 and 4. Admin endpoints under /_admin/ need no credentials.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port; 0 picks a free one (default 8080)")
+    parser.add_argument(
+        "--db", metavar="PATH", help="SQLite file to keep data across restarts (default: memory)"
+    )
+    parser.add_argument(
+        "--config", metavar="FILE", help="YAML or JSON config file (clients, api_keys, dealers, ...)"
+    )
+    parser.add_argument("--token-lifetime", type=int, metavar="SECONDS", help="access token lifetime")
+    parser.add_argument("--max-body-bytes", type=int, metavar="N", help="largest accepted request body")
+    parser.add_argument(
+        "--fault-error-rate", type=float, metavar="R", help="share of requests answered with an error"
+    )
+    parser.add_argument(
+        "--fault-error-status", type=int, metavar="STATUS", help="status of those errors (503)"
+    )
+    parser.add_argument(
+        "--fault-rate-limit-rate", type=float, metavar="R", help="share of requests answered 429"
+    )
+    parser.add_argument("--fault-retry-after", type=int, metavar="S", help="Retry-After seconds of a 429")
+    parser.add_argument("--fault-latency-ms", type=int, metavar="MS", help="delay added to every API request")
+    parser.add_argument(
+        "--fault-drop-rate", type=float, metavar="R", help="share of connections dropped unanswered"
+    )
+    parser.add_argument(
+        "--port-file", metavar="PATH", help="write the bound port to this file once listening"
+    )
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> ServerConfig:
+    """The config file (or the demo config), overridden by the command line options."""
+    base = load_config(args.config) if args.config else ServerConfig.demo()
+    faults: dict[str, Any] = dict(base.faults or {})
+    faults.update(
+        {key: getattr(args, flag) for flag, key in _FAULT_FLAGS.items() if getattr(args, flag) is not None}
+    )
+    return ServerConfig(
+        clients=base.clients,
+        api_keys=base.api_keys,
+        dealers=base.dealers,
+        token_lifetime=base.token_lifetime if args.token_lifetime is None else args.token_lifetime,
+        db_path=args.db if args.db is not None else base.db_path,
+        max_body_bytes=base.max_body_bytes if args.max_body_bytes is None else args.max_body_bytes,
+        faults=faults or None,
+        host=args.host,
+        port=args.port,
+    )
+
+
+def _write_port_file(path: str, port: int) -> None:
+    """Write atomically so a reader polling for the file never sees it half-written."""
+    target = Path(path)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temporary.write_text(f"{port}\n", encoding="utf-8")
+    temporary.replace(target)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not is_loopback(args.host):
+        parser.error(f"--host {args.host!r} is not a loopback address; this server only listens locally")
+    try:
+        config = config_from_args(args)
+    except ConfigError as error:
+        parser.error(str(error))
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
+
+    stop = threading.Event()
+
+    def _on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    server = LocalServer(config, poll_interval=0.2)
+    try:
+        server.start()
+    except OSError as error:
+        print(f"chekt-local-api: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
+        sys.exit(1)
+    try:
+        if args.port_file:
+            _write_port_file(args.port_file, server.port)
+        print(f"CHeKT local API listening on {server.url}", flush=True)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

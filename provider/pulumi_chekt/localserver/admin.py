@@ -1,0 +1,122 @@
+"""Handlers of the ``/_admin/`` endpoints: health, stats, reset, seed and fault control.
+
+They need no credentials, which is acceptable only because the server listens on loopback alone;
+as a second guard, a request whose peer address is not loopback is refused with 403. Admin
+requests are neither counted in the stats nor subject to fault injection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from werkzeug.wrappers import Response
+
+from pulumi_chekt.contract import problems
+from pulumi_chekt.localserver.bulk import describe
+from pulumi_chekt.localserver.config import PARTNERS, is_loopback
+from pulumi_chekt.localserver.faults import FaultSettings, QueuedFault
+from pulumi_chekt.localserver.responses import ApiError, ApiRequest, json_response, read_json
+from pulumi_chekt.localserver.state import ServerState
+from pulumi_chekt.localserver.store import MAX_ID, Conflict
+
+SEED_PARTNER = "chekt"  # registered_by_partner of a seeded device that does not name one
+
+
+def require_loopback(request: ApiRequest) -> None:
+    if not is_loopback(str(request.remote_addr or "")):
+        raise ApiError(403, "admin endpoints are only served to loopback clients")
+
+
+def health(state: ServerState, request: ApiRequest, args: Mapping[str, str]) -> Response:
+    return json_response({"status": "ok"})
+
+
+def stats(state: ServerState, request: ApiRequest, args: Mapping[str, str]) -> Response:
+    return json_response({**state.stats.snapshot(), "store": state.store.counts()})
+
+
+def reset(state: ServerState, request: ApiRequest, args: Mapping[str, str]) -> Response:
+    state.reset()
+    return json_response({"status": "reset"})
+
+
+def get_faults(state: ServerState, request: ApiRequest, args: Mapping[str, str]) -> Response:
+    return json_response(state.faults.snapshot())
+
+
+def put_faults(state: ServerState, request: ApiRequest, args: Mapping[str, str]) -> Response:
+    body = read_json(request)
+    if not isinstance(body, dict):
+        raise ApiError(400, "faults must be a JSON object")
+    try:
+        settings = FaultSettings.from_dict(body)
+    except ValueError as error:
+        raise ApiError(400, f"invalid faults: {error}") from error
+    state.faults.replace(settings)
+    return json_response(state.faults.snapshot())
+
+
+def queue_fault(state: ServerState, request: ApiRequest, args: Mapping[str, str]) -> Response:
+    body = read_json(request)
+    if not isinstance(body, dict):
+        raise ApiError(400, "a queued fault must be a JSON object")
+    try:
+        fault = QueuedFault.from_dict(body)
+    except ValueError as error:
+        raise ApiError(400, f"invalid queued fault: {error}") from error
+    state.faults.enqueue(fault)
+    return json_response(state.faults.snapshot())
+
+
+def _positive(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
+        raise ApiError(400, f"{where} must be a positive integer")
+    return value
+
+
+def _entries(value: Any, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise ApiError(400, f"{where} must be a list")
+    return value
+
+
+def seed(state: ServerState, request: ApiRequest, args: Mapping[str, str]) -> Response:
+    """Create dealers, sites and devices in one transaction: all of them, or none on a 400/409."""
+    body = read_json(request)
+    if not isinstance(body, dict) or set(body) != {"dealers"}:
+        raise ApiError(400, 'the seed body must be {"dealers": [...]}')
+    created: list[dict[str, Any]] = []
+    store = state.store
+    with store.batch():
+        for d, dealer in enumerate(_entries(body["dealers"], "dealers")):
+            if not isinstance(dealer, dict) or not set(dealer) <= {"dealer_id", "sites"}:
+                raise ApiError(400, f"dealers[{d}] must be an object with dealer_id and sites")
+            dealer_id = _positive(dealer.get("dealer_id"), f"dealers[{d}].dealer_id")
+            store.add_sites({dealer_id: []})
+            for s, entry in enumerate(_entries(dealer.get("sites", []), f"dealers[{d}].sites")):
+                where = f"dealers[{d}].sites[{s}]"
+                site = {"site_id": entry} if isinstance(entry, int) and not isinstance(entry, bool) else entry
+                if not isinstance(site, dict) or not set(site) <= {"site_id", "devices"}:
+                    raise ApiError(400, f"{where} must be a site id or an object with site_id and devices")
+                site_id = _positive(site.get("site_id"), f"{where}.site_id")
+                store.add_sites({dealer_id: [site_id]})
+                for n, device in enumerate(_entries(site.get("devices", []), f"{where}.devices")):
+                    created.append(_seed_device(state, dealer_id, site_id, device, f"{where}.devices[{n}]"))
+    return json_response({"devices": created}, 201)
+
+
+def _seed_device(state: ServerState, dealer_id: int, site_id: int, device: Any, where: str) -> dict[str, Any]:
+    if not isinstance(device, dict):
+        raise ApiError(400, f"{where} must be an object")
+    fields = {key: value for key, value in device.items() if key != "registered_by_partner"}
+    partner = device.get("registered_by_partner", SEED_PARTNER)
+    if partner not in PARTNERS:
+        raise ApiError(400, f"{where}.registered_by_partner must be one of {', '.join(PARTNERS)}")
+    found = problems("device-create", fields)
+    if found:
+        raise ApiError(400, f"{where}: {describe(found)}")
+    try:
+        return state.store.create_device(dealer_id, site_id, fields, partner)
+    except Conflict as error:
+        raise ApiError(409, f"{where}: {error}") from error

@@ -1,0 +1,246 @@
+"""Configuration of the local CHeKT API server: who may call it, what it serves at start, its limits.
+
+Built in Python from the dataclasses below or read from a YAML/JSON file with :func:`load_config`.
+Secrets (client secrets, API keys) are kept out of ``repr`` so that a logged config never leaks one.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pulumi_chekt.contract import schema
+from pulumi_chekt.localserver.faults import FaultSettings
+
+#: Partners a client or device may belong to, read from the contract (not restated here).
+PARTNERS: tuple[str, ...] = tuple(schema("common")["$defs"]["registered_by_partner"]["enum"])
+
+DEFAULT_TOKEN_LIFETIME = 3600
+DEFAULT_MAX_BODY_BYTES = 1_048_576
+
+
+class ConfigError(ValueError):
+    """The configuration is unusable; the message says which entry and why."""
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only reaches this machine; the server refuses to listen anywhere else."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _dealer_list(value: Any, where: str) -> tuple[int, ...] | None:
+    """``None``/``"*"`` mean every dealer; otherwise a list of positive integers."""
+    if value is None or value == "*":
+        return None
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise ConfigError(f'{where}: dealers must be a list of dealer ids or "*"')
+    return tuple(_positive_int(item, f"{where}: dealer id") for item in value)
+
+
+def _positive_int(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{where} must be a positive integer, got {value!r}")
+    return value
+
+
+def _non_negative_int(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"{where} must be a non-negative integer, got {value!r}")
+    return value
+
+
+def _partner(value: Any, where: str) -> str:
+    if value not in PARTNERS:
+        raise ConfigError(f"{where}: partner must be one of {', '.join(PARTNERS)}, got {value!r}")
+    return str(value)
+
+
+def _text(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{where} must be a non-empty string")
+    return value
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """An OAuth client (client credentials grant). ``dealers=None`` allows every dealer."""
+
+    client_id: str
+    client_secret: str = field(repr=False)
+    partner: str
+    dealers: Sequence[int] | None = None
+
+    def __post_init__(self) -> None:
+        _text(self.client_id, "client_id")
+        _text(self.client_secret, f"client {self.client_id}: client_secret")
+        _partner(self.partner, f"client {self.client_id}")
+        object.__setattr__(self, "dealers", _dealer_list(self.dealers, f"client {self.client_id}"))
+
+
+@dataclass(frozen=True)
+class ApiKeyConfig:
+    """A static bearer key, accepted like an access token. ``dealers=None`` allows every dealer."""
+
+    key: str = field(repr=False)
+    partner: str
+    dealers: Sequence[int] | None = None
+
+    def __post_init__(self) -> None:
+        _text(self.key, "api key")
+        _partner(self.partner, "api key")
+        object.__setattr__(self, "dealers", _dealer_list(self.dealers, "api key"))
+
+
+@dataclass
+class ServerConfig:
+    """Everything the server needs at start.
+
+    ``dealers`` maps dealer id to the site ids created at start (and again on ``/_admin/reset``).
+    ``faults`` is a fault configuration as accepted by ``PUT /_admin/faults`` (see ``faults.py``).
+    """
+
+    clients: Sequence[ClientConfig] = field(default_factory=list)
+    api_keys: Sequence[ApiKeyConfig] = field(default_factory=list)
+    dealers: Mapping[int, Sequence[int]] = field(default_factory=dict)
+    token_lifetime: int = DEFAULT_TOKEN_LIFETIME
+    db_path: str | os.PathLike[str] | None = None
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    faults: Mapping[str, Any] | None = None
+    host: str = "127.0.0.1"
+    port: int = 0
+
+    def __post_init__(self) -> None:
+        if not is_loopback(self.host):
+            raise ConfigError(
+                f"host {self.host!r} is not a loopback address; the server only listens locally"
+            )
+        if _non_negative_int(self.port, "port") > 65535:
+            raise ConfigError(f"port must be at most 65535, got {self.port}")
+        _non_negative_int(self.token_lifetime, "token_lifetime")
+        _positive_int(self.max_body_bytes, "max_body_bytes")
+        ids = [client.client_id for client in self.clients]
+        duplicates = sorted({cid for cid in ids if ids.count(cid) > 1})
+        if duplicates:
+            raise ConfigError(f"duplicate client_id: {', '.join(duplicates)}")
+        self.dealers = {
+            _positive_int(dealer, "dealer id"): [
+                _positive_int(site, f"dealer {dealer}: site id") for site in sites
+            ]
+            for dealer, sites in self.dealers.items()
+        }
+        if self.faults is not None:
+            try:
+                FaultSettings.from_dict(self.faults)
+            except ValueError as error:
+                raise ConfigError(f"faults: {error}") from error
+
+    @classmethod
+    def demo(cls) -> ServerConfig:
+        """The configuration the CLI uses without ``--config``: credentials for trying the API by hand."""
+        return cls(
+            clients=[ClientConfig(client_id="demo-client", client_secret="demo-secret", partner="adc")],  # noqa: S106
+            api_keys=[ApiKeyConfig(key="demo-api-key", partner="chekt")],
+            dealers={2: [3, 4]},
+        )
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> ServerConfig:
+        """Build from the config-file structure (keys: clients, api_keys, dealers, token_lifetime, ...)."""
+        if not isinstance(data, Mapping):
+            raise ConfigError("the configuration must be a mapping at the top level")
+        known = {"clients", "api_keys", "dealers", "token_lifetime", "max_body_bytes", "faults", "db_path"}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"unknown configuration keys: {', '.join(map(str, unknown))}")
+        clients = [_client(entry, n) for n, entry in enumerate(_list(data.get("clients"), "clients"))]
+        api_keys = [_api_key(entry, n) for n, entry in enumerate(_list(data.get("api_keys"), "api_keys"))]
+        dealers: dict[int, list[int]] = {}
+        for n, entry in enumerate(_list(data.get("dealers"), "dealers")):
+            if not isinstance(entry, Mapping) or "dealer_id" not in entry:
+                raise ConfigError(f"dealers[{n}] must be a mapping with dealer_id and sites")
+            dealer_id = _positive_int(entry["dealer_id"], f"dealers[{n}].dealer_id")
+            sites = _list(entry.get("sites"), f"dealers[{n}].sites")
+            dealers.setdefault(dealer_id, []).extend(
+                _positive_int(site, f"dealers[{n}].sites[]") for site in sites
+            )
+        faults = data.get("faults")
+        if faults is not None and not isinstance(faults, Mapping):
+            raise ConfigError("faults must be a mapping")
+        db_path = data.get("db_path")
+        if db_path is not None and not isinstance(db_path, str):
+            raise ConfigError("db_path must be a string")
+        return cls(
+            clients=clients,
+            api_keys=api_keys,
+            dealers=dealers,
+            token_lifetime=data.get("token_lifetime", DEFAULT_TOKEN_LIFETIME),
+            max_body_bytes=data.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES),
+            faults=faults,
+            db_path=db_path,
+        )
+
+
+def _list(value: Any, where: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ConfigError(f"{where} must be a list")
+    return value
+
+
+def _client(entry: Any, n: int) -> ClientConfig:
+    if not isinstance(entry, Mapping):
+        raise ConfigError(f"clients[{n}] must be a mapping")
+    unknown = sorted(set(entry) - {"client_id", "client_secret", "partner", "dealers"})
+    if unknown:
+        raise ConfigError(f"clients[{n}]: unknown keys: {', '.join(map(str, unknown))}")
+    return ClientConfig(
+        client_id=_text(entry.get("client_id"), f"clients[{n}].client_id"),
+        client_secret=_text(entry.get("client_secret"), f"clients[{n}].client_secret"),
+        partner=_partner(entry.get("partner"), f"clients[{n}]"),
+        dealers=entry.get("dealers"),
+    )
+
+
+def _api_key(entry: Any, n: int) -> ApiKeyConfig:
+    if not isinstance(entry, Mapping):
+        raise ConfigError(f"api_keys[{n}] must be a mapping")
+    unknown = sorted(set(entry) - {"key", "partner", "dealers"})
+    if unknown:
+        raise ConfigError(f"api_keys[{n}]: unknown keys: {', '.join(map(str, unknown))}")
+    return ApiKeyConfig(
+        key=_text(entry.get("key"), f"api_keys[{n}].key"),
+        partner=_partner(entry.get("partner"), f"api_keys[{n}]"),
+        dealers=entry.get("dealers"),
+    )
+
+
+def load_config(path: str | os.PathLike[str]) -> ServerConfig:
+    """Read a ``.yaml``/``.yml`` or ``.json`` config file; errors name the file, never a secret."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"{file}: cannot read ({error.strerror})") from error
+    try:
+        data = json.loads(text) if file.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as error:
+        raise ConfigError(
+            f"{file}: not valid {'JSON' if file.suffix.lower() == '.json' else 'YAML'}"
+        ) from error
+    try:
+        return ServerConfig.from_mapping(data if data is not None else {})
+    except ConfigError as error:
+        raise ConfigError(f"{file}: {error}") from error
