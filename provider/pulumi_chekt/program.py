@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+from pulumi.runtime.config import is_config_secret
 
+from pulumi_chekt.resources.settings import CONFIG_KEYS
 from pulumi_chekt.site import (
     SiteDevices,
     SiteProblem,
@@ -76,8 +78,22 @@ def project_root(start: Path) -> Path:
     return start
 
 
+SECRET_KEYS = ("clientSecret", "apiToken")
+
+
+def refuse_plaintext_secrets(config: pulumi.Config) -> None:
+    """A credential set without --secret would sit in clear text in Pulumi.<stack>.yaml and in state."""
+    for key in SECRET_KEYS:
+        if not is_config_secret(f"chekt:{key}") and config.get(key) is not None:
+            raise pulumi.RunError(
+                f"chekt:{key} is stored in plain text: set it with `pulumi config set --secret chekt:{key} ...` "
+                f"(or use the environment variable {CONFIG_KEYS[key]} instead)"
+            )
+
+
 def main() -> None:
     config = pulumi.Config("chekt")
+    refuse_plaintext_secrets(config)
     patterns = config.get_object("sites") or DEFAULT_SITE_GLOBS
     if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
         raise pulumi.RunError('chekt:sites must be a list of glob strings, e.g. ["sites/*.yaml"]')
