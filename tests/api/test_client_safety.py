@@ -9,7 +9,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from pulumi_chekt.api import ChektClient, ChektConfigError, ChektResponseError, StaticToken
+from pulumi_chekt.api import (
+    ChektClient,
+    ChektConfigError,
+    ChektResponseError,
+    ChektTransportError,
+    RetryPolicy,
+    StaticToken,
+)
 
 
 @pytest.mark.parametrize(
@@ -90,3 +97,25 @@ def test_a_non_json_response_is_a_clear_error(broken_api: str) -> None:
     client = ChektClient(StaticToken("k"), base_url=broken_api)
     with pytest.raises(ChektResponseError, match=r"not match|not JSON"):
         client.list_devices(2, 4)
+
+
+def test_a_missing_ca_bundle_is_a_config_error(tmp_path: object) -> None:
+    with pytest.raises(ChektConfigError, match="caBundle"):
+        ChektClient(StaticToken("k"), base_url="https://api.chekt.com", ca_bundle="/nonexistent/ca.pem")
+
+
+def test_an_unreachable_token_endpoint_names_it_with_a_trace_id() -> None:
+    client = ChektClient.from_credentials(
+        base_url="http://127.0.0.1:9",
+        client_id="id",
+        client_secret="super-secret-value",
+        token_url="http://127.0.0.1:9/oauth/token",
+        retry=RetryPolicy(max_attempts=1),
+    )
+    with pytest.raises(ChektTransportError) as caught:
+        client.list_devices(2, 3)
+    message = str(caught.value)
+    assert message.startswith("POST /oauth/token: could not obtain an access token: could not connect")
+    assert caught.value.trace_id and caught.value.trace_id in message
+    assert caught.value.request_sent is False
+    assert "super-secret-value" not in message

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import threading
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import requests
 from authlib.integrations.requests_client import OAuth2Session
 
+from pulumi_chekt.api.errors import ChektTransportError
 from pulumi_chekt.api.responses import TRACE_HEADER, new_trace_id, raise_for_status
+from pulumi_chekt.api.transport import transport_error
 
 # Refresh a cached token this many seconds before it expires, so it cannot expire in flight.
 EXPIRY_LEEWAY_SECONDS = 30
@@ -88,12 +91,24 @@ class ClientCredentials:
         with self._lock:
             token = self._token
             if token is None or token.is_expired(leeway=EXPIRY_LEEWAY_SECONDS):  # type: ignore[attr-defined]
-                token = self._oauth.fetch_token(
-                    self._token_url,
-                    grant_type="client_credentials",
-                    headers={TRACE_HEADER: new_trace_id()},
-                    timeout=self._timeout,
-                )
+                trace_id = new_trace_id()
+                try:
+                    token = self._oauth.fetch_token(
+                        self._token_url,
+                        grant_type="client_credentials",
+                        headers={TRACE_HEADER: trace_id},
+                        timeout=self._timeout,
+                    )
+                except requests.RequestException as error:
+                    failure = transport_error(error, "POST", urlsplit(self._token_url).path, trace_id)
+                    # Whatever happened to the token request, the API request was not sent: retry is safe.
+                    raise ChektTransportError(
+                        f"could not obtain an access token: {failure.reason}",
+                        request_sent=False,
+                        method=failure.method,
+                        path=failure.path,
+                        trace_id=trace_id,
+                    ) from None
                 self.fetch_count += 1
                 self._token = token
             assert token is not None

@@ -9,19 +9,16 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import requests
-import urllib3.exceptions
 
 from pulumi_chekt import __version__
 from pulumi_chekt.api.auth import ClientCredentials, StaticToken, TokenSource
 from pulumi_chekt.api.errors import (
     ChektConfigError,
     ChektResponseError,
-    ChektTimeout,
-    ChektTLSError,
-    ChektTransportError,
 )
 from pulumi_chekt.api.models import BulkItemResult, BulkResult, Device
 from pulumi_chekt.api.responses import (
@@ -32,6 +29,7 @@ from pulumi_chekt.api.responses import (
     request_facts,
 )
 from pulumi_chekt.api.retry import RetryPolicy, call_with_retries
+from pulumi_chekt.api.transport import transport_error
 from pulumi_chekt.api.urls import DEFAULT_BASE_URL, checked_url, default_token_url
 
 log = logging.getLogger("pulumi_chekt.api")
@@ -53,37 +51,6 @@ def devices_path(dealer_id: int, site_id: int) -> str:
     return f"/partner/v1/dealers/{dealer}/sites/{site}/devices"
 
 
-def _never_connected(error: requests.exceptions.ConnectionError) -> bool:
-    """True when the connection could not be opened, i.e. the request provably never left this host."""
-    reason = error.args[0] if error.args else None
-    reason = getattr(reason, "reason", reason)
-    return isinstance(reason, urllib3.exceptions.NewConnectionError | urllib3.exceptions.ConnectTimeoutError)
-
-
-def transport_error(
-    error: requests.RequestException, method: str, path: str, trace_id: str
-) -> ChektTransportError:
-    """Our error for a request that got no HTTP response, without echoing URLs or headers."""
-    facts: dict[str, Any] = {"method": method, "path": path, "trace_id": trace_id}
-    if isinstance(error, requests.exceptions.ConnectTimeout):
-        return ChektTimeout("timed out while connecting", request_sent=False, **facts)
-    if isinstance(error, requests.exceptions.Timeout):
-        return ChektTimeout(
-            "timed out waiting for the response; the server may have processed the request",
-            request_sent=True,
-            **facts,
-        )
-    if isinstance(error, requests.exceptions.SSLError):
-        return ChektTLSError("TLS handshake failed (check caBundle)", request_sent=False, **facts)
-    if isinstance(error, requests.exceptions.ConnectionError) and _never_connected(error):
-        return ChektTransportError("could not connect to the API", request_sent=False, **facts)
-    return ChektTransportError(
-        "the connection failed before a response arrived; the server may have processed the request",
-        request_sent=True,
-        **facts,
-    )
-
-
 class ChektClient:
     """List, get, bulk create, bulk update and bulk delete devices of a site."""
 
@@ -98,6 +65,8 @@ class ChektClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.base_url = checked_url(base_url, what="baseUrl")
+        if ca_bundle and not Path(ca_bundle).is_file():
+            raise ChektConfigError(f"caBundle {ca_bundle!r} is not a readable file")
         self._auth = auth
         self._timeout = timeout
         self._retry = retry or RetryPolicy()
@@ -214,7 +183,7 @@ class ChektClient:
         """One logical attempt: at most two HTTP requests, the second after refreshing a rejected token."""
         refreshed = False
         while True:
-            token = self._bearer()
+            token = self._auth.bearer()
             trace_id = new_trace_id()
             headers = {"Authorization": f"Bearer {token}", TRACE_HEADER: trace_id}
             try:
@@ -229,16 +198,6 @@ class ChektClient:
                 continue
             raise_for_status(response)
             return response
-
-    def _bearer(self) -> str:
-        try:
-            return self._auth.bearer()
-        except requests.RequestException as error:
-            # The API request itself was not sent, so any retry is safe.
-            failure = transport_error(error, "POST", "(token endpoint)", "")
-            raise ChektTransportError(
-                f"could not obtain an access token: {failure.args[0]}", request_sent=False
-            ) from None
 
     def close(self) -> None:
         self._session.close()

@@ -26,6 +26,7 @@ class ChektError(Exception):
         self.status = status
         self.trace_id = trace_id
         self.api_message = api_message
+        self.reason = message
         super().__init__(self._render(message))
 
     def _render(self, message: str) -> str:
