@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv pulumi lint test test-fast demo demo-down clean
+.PHONY: help venv pulumi lint test test-fast bench demo demo-down clean
 
 help:
 	@echo "make demo       - pulumi up of examples/sites against a local CHeKT API server"
@@ -24,8 +24,8 @@ pulumi:
 	@scripts/get-pulumi.sh >/dev/null
 
 lint: venv
-	$(BIN)/ruff check provider tests examples __main__.py
-	$(BIN)/ruff format --check provider tests examples __main__.py
+	$(BIN)/ruff check provider tests examples benchmarks __main__.py
+	$(BIN)/ruff format --check provider tests examples benchmarks __main__.py
 	$(BIN)/mypy
 
 test: venv lint
@@ -33,6 +33,9 @@ test: venv lint
 
 test-fast: venv
 	$(BIN)/pytest -q --ignore=tests/e2e
+
+bench: venv
+	$(BIN)/python benchmarks/bench_provider.py
 
 demo: venv
 	@scripts/demo.sh up
