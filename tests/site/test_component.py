@@ -68,3 +68,29 @@ def test_invalid_site_fails_before_any_resource_is_registered(mocks: RecordingMo
 def test_exactly_one_source_of_devices_is_required(mocks: RecordingMocks) -> None:
     with pytest.raises(ValueError, match="exactly one"):
         SiteDevices("x", dealer_id=2, site_id=3)
+
+
+@pulumi.runtime.test
+def test_device_args_accept_outputs_and_secrets(mocks: RecordingMocks) -> pulumi.Output[Any]:
+    from pulumi_chekt import Device, DeviceArgs
+
+    device = Device(
+        "secret-serial",
+        DeviceArgs(
+            dealer_id=2,
+            site_id=3,
+            external_device_id=pulumi.Output.from_input("cam-9"),
+            device_type="camera",
+            zone_number="009",
+            serial_number=pulumi.Output.secret("SN-9"),
+        ),
+    )
+
+    def check(_: Any) -> None:
+        registered = next(r for r in mocks.resources if r.name == "secret-serial")
+        secret = registered.inputs["serial_number"]
+        assert secret["value"] == "SN-9"
+        assert secret["4dabf18193072939515e22adb298388d"] == "1b47061264138c4ac30d75fd1eb44270"  # kept secret
+        assert registered.inputs["external_device_id"] == "cam-9"
+
+    return device.urn.apply(check)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import pulumi
@@ -29,7 +29,9 @@ class DeviceArgs:
     serial_number: pulumi.Input[str] | None = None
 
     def props(self) -> dict[str, Any]:
-        return {key: value for key, value in asdict(self).items() if value is not None}
+        # Not dataclasses.asdict: it deep-copies values, and an Output (e.g. Output.secret) cannot be copied.
+        values = {field.name: getattr(self, field.name) for field in fields(self)}
+        return {key: value for key, value in values.items() if value is not None}
 
 
 class Device(Resource, module="chekt", name="Device"):

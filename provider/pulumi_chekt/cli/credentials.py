@@ -1,0 +1,65 @@
+"""Where the API is and how to authenticate, for the subcommands that talk to it.
+
+Secrets come only from the environment (CHEKT_CLIENT_ID/CHEKT_CLIENT_SECRET or CHEKT_API_TOKEN),
+never from flags: a flag is visible to every user of the host in ``ps``. The rules are the
+provider's own (``ProviderSettings.resolve``), with the URL flags standing in for stack config.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping
+
+from pulumi_chekt.api import ChektClient
+from pulumi_chekt.resources.settings import CONFIG_KEYS, NAMESPACE, ProviderSettings
+
+ENVIRONMENT_HELP = (
+    "Credentials are read from the environment only: "
+    + ", ".join(CONFIG_KEYS.values())
+    + " (client id and secret, or an API token)."
+)
+
+
+def positive_id(text: str) -> int:
+    """argparse type for dealer and site ids: a positive integer, else a usage error (exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return value
+
+
+def add_site_arguments(parser: argparse.ArgumentParser) -> None:
+    """--dealer and --site (required), and the non-secret connection flags."""
+    parser.add_argument("--dealer", type=positive_id, required=True, metavar="ID", help="dealer id")
+    parser.add_argument("--site", type=positive_id, required=True, metavar="ID", help="site id")
+    parser.add_argument(
+        "--base-url", metavar="URL", help="API base URL (default: $CHEKT_BASE_URL or CHeKT's)"
+    )
+    parser.add_argument(
+        "--token-url",
+        metavar="URL",
+        help="OAuth token URL (default: $CHEKT_TOKEN_URL or <base-url>/oauth/token)",
+    )
+
+
+def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> ProviderSettings:
+    """The provider's resolution, with --base-url/--token-url taking the place of stack config."""
+    flags = {f"{NAMESPACE}:baseUrl": args.base_url, f"{NAMESPACE}:tokenUrl": args.token_url}
+    return ProviderSettings.resolve({k: v for k, v in flags.items() if v}, env)
+
+
+def client_from(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> ChektClient:
+    """A client for these arguments and environment; ChektConfigError when credentials are missing."""
+    settings = settings_from(args, os.environ if env is None else env)
+    return ChektClient.from_credentials(
+        base_url=settings.base_url,
+        token_url=settings.token_url,
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        api_token=settings.api_token,
+        ca_bundle=settings.ca_bundle,
+    )

@@ -1,0 +1,252 @@
+"""Read ``pulumi preview --json`` into device changes, with every secret already redacted.
+
+Only the Pulumi CLI's JSON is read (no engine call): steps whose resource is a CHeKT Device become
+one change each; other resources (the stack, SiteDevices components) only count as unchanged.
+Secrets arrive as the text ``[secret]`` or as a Pulumi secret envelope; both become ``SECRET``
+before anything else looks at them, so no later code can reveal one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi_chekt.resources.fields import INPUT_FIELDS, PROVIDER_KEY, UNKNOWN
+
+SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"  # noqa: S105 (a marker, not a password)
+"""The key that marks a serialized Pulumi secret (``pulumi.runtime.rpc._special_sig_key``)."""
+SECRET_TEXT = "[secret]"  # noqa: S105 (the placeholder Pulumi prints)
+
+ACTIONS = ("create", "update", "replace", "delete")
+REPLACE_OPS = {"replace", "create-replacement", "delete-replaced"}
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+class _Marker:
+    """A value that must be shown as a placeholder, never as itself."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    __str__ = __repr__
+
+
+SECRET = _Marker(SECRET_TEXT)
+UNKNOWN_VALUE = _Marker("(known after apply)")
+ABSENT = _Marker("(none)")
+
+
+class PreviewFormatError(ValueError):
+    """The input is not the JSON document of ``pulumi preview --json``."""
+
+
+def redact(value: Any) -> Any:
+    """``value`` with every secret (at any depth) replaced by SECRET and unknowns by UNKNOWN_VALUE."""
+    if value == SECRET_TEXT:
+        return SECRET
+    if value == UNKNOWN:
+        return UNKNOWN_VALUE
+    if isinstance(value, Mapping):
+        if SECRET_SIGNATURE_KEY in value:
+            return SECRET
+        return {str(key): redact(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [redact(item) for item in value]
+    return value
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field of a device: ``old`` is ABSENT for a create, ``new`` is ABSENT for a delete."""
+
+    name: str
+    old: Any = ABSENT
+    new: Any = ABSENT
+    forces_replacement: bool = False
+
+
+@dataclass
+class DeviceChange:
+    """What the preview plans for one Device; ``action`` is one of ACTIONS or the raw op."""
+
+    action: str
+    external_id: str
+    dealer_id: int | None
+    site_id: int | None
+    device_id: Any = None
+    fields: list[FieldChange] = field(default_factory=list)
+
+
+@dataclass
+class PreviewSummary:
+    """The device changes of a preview, its unchanged count and the errors of a failed preview."""
+
+    changes: list[DeviceChange]
+    unchanged: int
+    unchanged_is_device_count: bool
+    errors: list[str]
+
+    def count(self, action: str) -> int:
+        return sum(1 for change in self.changes if change.action == action)
+
+    @property
+    def other(self) -> int:
+        return sum(1 for change in self.changes if change.action not in ACTIONS)
+
+
+def _urn_parts(urn: str) -> tuple[str, str]:
+    """(type, name) of ``urn:pulumi:<stack>::<project>::<qualified type>::<name>``."""
+    parts = urn.split("::", 3)
+    if len(parts) < 4:
+        return "", urn
+    return parts[2].rsplit("$", 1)[-1], parts[3]
+
+
+def is_device(step: Mapping[str, Any]) -> bool:
+    """True for a CHeKT Device (the dynamic resource type ``pulumi-python:dynamic/chekt:Device``)."""
+    kind, _ = _urn_parts(str(step.get("urn", "")))
+    for state in (step.get("newState"), step.get("oldState")):
+        if isinstance(state, Mapping) and isinstance(state.get("type"), str):
+            kind = state["type"]
+    return kind.endswith(":Device") and "chekt" in kind
+
+
+def _inputs(state: Any) -> dict[str, Any]:
+    if not isinstance(state, Mapping) or not isinstance(state.get("inputs"), Mapping):
+        return {}
+    return {key: value for key, value in redact(state["inputs"]).items() if key != PROVIDER_KEY}
+
+
+def _outputs(state: Any) -> dict[str, Any]:
+    if not isinstance(state, Mapping) or not isinstance(state.get("outputs"), Mapping):
+        return {}
+    return {key: value for key, value in redact(state["outputs"]).items() if key != PROVIDER_KEY}
+
+
+def _ordered(keys: set[str]) -> list[str]:
+    """Fields in the order of the device schema, then any others alphabetically."""
+    return [key for key in INPUT_FIELDS if key in keys] + sorted(keys - set(INPUT_FIELDS))
+
+
+def _declared(values: Mapping[str, Any], *, old: bool) -> list[FieldChange]:
+    shown = set(values) - {"dealer_id", "site_id", "external_device_id"}
+    if old:
+        return [FieldChange(key, old=values[key]) for key in _ordered(shown)]
+    return [FieldChange(key, new=values[key]) for key in _ordered(shown)]
+
+
+def _differences(old: Mapping[str, Any], new: Mapping[str, Any], replaces: set[str]) -> list[FieldChange]:
+    """Fields whose values differ; a secret on either side cannot be compared, so it is listed."""
+    found = []
+    for key in _ordered(set(old) | set(new)):
+        before, after = old.get(key, ABSENT), new.get(key, ABSENT)
+        if before != after or SECRET in (before, after):
+            found.append(FieldChange(key, before, after, key in replaces))
+    return found
+
+
+def _as_id(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def _site_ids(name: str, *sources: Mapping[str, Any]) -> tuple[int | None, int | None, str]:
+    """(dealer, site, external id) from the inputs, else from the name ``{dealer}/{site}/{external id}``."""
+    parts = name.split("/", 2)
+    named = parts if len(parts) == 3 and parts[0].isdigit() and parts[1].isdigit() else None
+    dealer = next((_as_id(s.get("dealer_id")) for s in sources if _as_id(s.get("dealer_id"))), None)
+    site = next((_as_id(s.get("site_id")) for s in sources if _as_id(s.get("site_id"))), None)
+    external = next(
+        (s["external_device_id"] for s in sources if isinstance(s.get("external_device_id"), str)), None
+    )
+    if named is not None:
+        dealer = dealer if dealer is not None else int(named[0])
+        site = site if site is not None else int(named[1])
+        external = external if external is not None else named[2]
+    return dealer, site, external if external is not None else name
+
+
+def device_change(
+    action: str, step: Mapping[str, Any], replaced_by: Mapping[str, Any] | None = None
+) -> DeviceChange:
+    """The change one step (or the steps of one replacement, merged) plans for a device."""
+    merged = {**step, **{k: v for k, v in (replaced_by or {}).items() if v is not None}}
+    old_state, new_state = merged.get("oldState"), merged.get("newState")
+    old, new = _inputs(old_state), _inputs(new_state)
+    _, name = _urn_parts(str(merged.get("urn", "")))
+    dealer_id, site_id, external_id = _site_ids(name, new, old)
+    device_id = old_state.get("id") if isinstance(old_state, Mapping) else None
+    device_id = redact(device_id) if device_id else _outputs(old_state).get("device_id")
+    replaces = {str(reason) for reason in merged.get("replaceReasons") or []}
+    if action == "create":
+        fields = _declared(new, old=False)
+    elif action == "delete":
+        fields = _declared(old, old=True)
+    else:
+        fields = _differences(old, new, replaces)
+        if not fields and new:
+            # Inputs unchanged: the difference is with the live values (drift found by refresh).
+            live = _outputs(old_state)
+            fields = _differences({k: live.get(k, ABSENT) for k in new}, new, replaces)
+    return DeviceChange(action, str(external_id), dealer_id, site_id, device_id, fields)
+
+
+def _action(op: str) -> str:
+    return "replace" if op in REPLACE_OPS else op
+
+
+def _error_messages(document: Mapping[str, Any]) -> list[str]:
+    diagnostics = document.get("diagnostics")
+    if not isinstance(diagnostics, list):
+        return []
+    return [
+        _ANSI.sub("", str(d.get("message", ""))).strip()
+        for d in diagnostics
+        if isinstance(d, Mapping) and d.get("severity") == "error"
+    ]
+
+
+def summarize_preview(document: Any) -> PreviewSummary:
+    """The device changes in ``document`` (the parsed output of ``pulumi preview --json``)."""
+    if not isinstance(document, Mapping) or not ({"steps", "changeSummary", "diagnostics"} & set(document)):
+        raise PreviewFormatError(
+            "not the output of `pulumi preview --json` (no steps, changeSummary or diagnostics)"
+        )
+    steps = [step for step in document.get("steps") or [] if isinstance(step, Mapping)]
+    changes: list[DeviceChange] = []
+    replacements: dict[str, tuple[int, Mapping[str, Any]]] = {}
+    unchanged_devices = 0
+    for step in steps:
+        op = str(step.get("op", ""))
+        if not is_device(step):
+            continue
+        if op == "same":
+            unchanged_devices += 1
+            continue
+        action = _action(op)
+        urn = str(step.get("urn", ""))
+        if action == "replace" and urn in replacements:
+            index, first = replacements[urn]  # one device replaced, reported by several steps
+            changes[index] = device_change(action, first, step)
+            continue
+        if action == "replace":
+            replacements[urn] = (len(changes), step)
+        changes.append(device_change(action, step))
+    listed_sames = sum(1 for step in steps if step.get("op") == "same")
+    summary = document.get("changeSummary")
+    total_sames = summary.get("same") if isinstance(summary, Mapping) else None
+    exact = not isinstance(total_sames, int) or listed_sames >= total_sames
+    return PreviewSummary(
+        changes=changes,
+        unchanged=unchanged_devices if exact else int(total_sames or 0),
+        unchanged_is_device_count=exact,
+        errors=_error_messages(document),
+    )
