@@ -30,14 +30,26 @@ if [ ! -s "$PULUMI_CONFIG_PASSPHRASE_FILE" ]; then
   (umask 077 && "$venv/bin/python" -c 'import secrets; print(secrets.token_urlsafe(32))' >"$PULUMI_CONFIG_PASSPHRASE_FILE")
 fi
 
+# The first run picks a free port; later runs reuse it, because `pulumi destroy` talks to the API
+# through the provider configuration recorded in state at the last `up` (the engine's rule).
 log "starting the local CHeKT API server"
-rm -f "$state/port"
-"$venv/bin/chekt-local-api" --port 0 --port-file "$state/port" --db "$state/chekt.db" \
+port="$(cat "$state/port" 2>/dev/null || echo 0)"
+rm -f "$state/port.new"
+"$venv/bin/chekt-local-api" --port "$port" --port-file "$state/port.new" --db "$state/chekt.db" \
   --config examples/local-api.yaml >"$state/server.log" 2>&1 &
 server_pid=$!
 trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do [ -s "$state/port" ] && break; sleep 0.1; done
-[ -s "$state/port" ] || { cat "$state/server.log"; echo "the local API server did not start" >&2; exit 1; }
+for _ in $(seq 1 100); do
+  [ -s "$state/port.new" ] && break
+  kill -0 "$server_pid" 2>/dev/null || break
+  sleep 0.1
+done
+if [ ! -s "$state/port.new" ]; then
+  cat "$state/server.log" >&2
+  echo "the local API server did not start (port $port busy? remove .state/demo/port to pick another)" >&2
+  exit 1
+fi
+mv "$state/port.new" "$state/port"
 base_url="http://127.0.0.1:$(cat "$state/port")"
 echo "listening on $base_url (log: .state/demo/server.log)"
 
