@@ -6,7 +6,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from pulumi_chekt.api import ChektClient
 from pulumi_chekt.localserver import AdminClient, ApiKeyConfig, ClientConfig, LocalServer, ServerConfig
+
+CLIENT_ID = "test-client"
+CLIENT_SECRET = "test-client-secret-value"
+API_KEY = "test-api-key-value"
 
 
 @pytest.fixture
@@ -14,12 +19,12 @@ def server_config() -> ServerConfig:
     """Two clients (one limited to dealer 5), one API key, dealers 2, 5 and 7 with their sites."""
     return ServerConfig(
         clients=[
-            ClientConfig(client_id="test-client", client_secret="test-client-secret-value", partner="adc"),
+            ClientConfig(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, partner="adc"),
             ClientConfig(
                 client_id="limited-client", client_secret="limited-client-secret", partner="oe", dealers=[5]
             ),
         ],
-        api_keys=[ApiKeyConfig(key="test-api-key-value", partner="chekt")],
+        api_keys=[ApiKeyConfig(key=API_KEY, partner="chekt")],
         dealers={2: [3, 4], 5: [6], 7: [8]},
     )
 
@@ -34,3 +39,13 @@ def server(server_config: ServerConfig) -> Iterator[LocalServer]:
 @pytest.fixture
 def admin(server: LocalServer) -> AdminClient:
     return server.admin
+
+
+@pytest.fixture
+def api(server: LocalServer) -> Iterator[ChektClient]:
+    """An independent client for looking at, and changing, the API behind the code under test."""
+    client = ChektClient.from_credentials(
+        base_url=server.url, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, token_url=server.token_url
+    )
+    yield client
+    client.close()

@@ -8,10 +8,7 @@ from typing import Any
 import pytest
 
 from pulumi_chekt.api import ChektClient, RetryPolicy
-
-CLIENT_ID = "test-client"
-CLIENT_SECRET = "test-client-secret-value"
-API_KEY = "test-api-key-value"
+from tests.conftest import CLIENT_ID, CLIENT_SECRET
 
 FAST_RETRIES = RetryPolicy(
     max_attempts=4, max_elapsed_seconds=30, backoff_initial_seconds=0.01, backoff_max_seconds=0.05

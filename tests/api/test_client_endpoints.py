@@ -17,7 +17,8 @@ from pulumi_chekt.api import (
     ChektUnauthorized,
 )
 from pulumi_chekt.contract import problems
-from tests.api.conftest import API_KEY, CLIENT_SECRET, camera
+from tests.api.conftest import camera
+from tests.conftest import API_KEY, CLIENT_SECRET
 
 
 def test_create_list_get_update_delete_round_trip(client: ChektClient) -> None:

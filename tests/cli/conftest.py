@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import CLIENT_ID, CLIENT_SECRET
-from tests.e2e.conftest import api, project, pulumi_bin  # noqa: F401 (fixtures shared with tests/e2e)
+from tests.conftest import CLIENT_ID, CLIENT_SECRET
+from tests.e2e.conftest import project, pulumi_bin  # noqa: F401 (fixtures shared with tests/e2e)
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_SITES = sorted((REPO / "examples" / "sites").glob("*.yaml"))

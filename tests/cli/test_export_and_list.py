@@ -10,8 +10,8 @@ import yaml
 
 from pulumi_chekt.api import ChektClient
 from pulumi_chekt.cli.export import site_device_fields
-from tests.api.conftest import CLIENT_SECRET
 from tests.cli.conftest import run_cli
+from tests.conftest import CLIENT_SECRET
 from tests.e2e.harness import PulumiProject, changed_steps
 
 CREATE = "POST /partner/v1/dealers/{dealerId}/sites/{siteId}/devices"

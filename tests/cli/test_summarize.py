@@ -11,8 +11,8 @@ import pytest
 from pulumi_chekt.api import ChektClient
 from pulumi_chekt.cli.__main__ import main
 from pulumi_chekt.cli.preview import SECRET, redact
-from tests.api.conftest import CLIENT_SECRET
 from tests.cli.conftest import run_cli
+from tests.conftest import CLIENT_SECRET
 from tests.e2e.conftest import device, site
 from tests.e2e.harness import PulumiProject
 

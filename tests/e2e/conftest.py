@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pulumi_chekt.api import ChektClient
-from tests.api.conftest import CLIENT_ID, CLIENT_SECRET
+from tests.conftest import CLIENT_ID, CLIENT_SECRET
 from tests.e2e.harness import PulumiProject, pulumi_bin_dir
 
 
@@ -30,15 +28,6 @@ def project(tmp_path: Path, pulumi_bin: Path, server: Any) -> PulumiProject:
     return PulumiProject(tmp_path / "project", pulumi_bin).create(
         server.url, server.token_url, CLIENT_ID, CLIENT_SECRET
     )
-
-
-@pytest.fixture
-def api(server: Any) -> Iterator[ChektClient]:
-    client = ChektClient.from_credentials(
-        base_url=server.url, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, token_url=server.token_url
-    )
-    yield client
-    client.close()
 
 
 def site(dealer_id: int, site_id: int, *devices: dict[str, Any], **extra: Any) -> dict[str, Any]:

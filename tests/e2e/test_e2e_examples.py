@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from pulumi_chekt.api import ChektClient
-from tests.api.conftest import CLIENT_ID, CLIENT_SECRET
+from tests.conftest import CLIENT_ID, CLIENT_SECRET
 from tests.e2e.harness import REPO, PulumiProject
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import CLIENT_SECRET
+from tests.conftest import CLIENT_SECRET
 from tests.e2e.conftest import device, site
 from tests.e2e.harness import PulumiProject
 from tests.e2e.test_e2e_converge import STORE, writes

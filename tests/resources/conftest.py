@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 
-from pulumi_chekt.api import ChektClient
 from pulumi_chekt.resources import DeviceProvider, provider, settings
-from tests.api.conftest import CLIENT_ID, CLIENT_SECRET
+from tests.conftest import CLIENT_ID, CLIENT_SECRET
 
 ENV_VARS = (
     "CHEKT_BASE_URL",
@@ -39,16 +38,6 @@ def chekt_env(server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture
 def device_provider(chekt_env: None) -> DeviceProvider:
     return DeviceProvider()
-
-
-@pytest.fixture
-def api(server: Any) -> Iterator[ChektClient]:
-    """An independent client for looking at, and changing, the API behind the provider's back."""
-    client = ChektClient.from_credentials(
-        base_url=server.url, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, token_url=server.token_url
-    )
-    yield client
-    client.close()
 
 
 def inputs(external_id: str = "cam-1", zone: str = "001", **extra: Any) -> dict[str, Any]:

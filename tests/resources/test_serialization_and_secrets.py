@@ -12,7 +12,7 @@ from pulumi.dynamic.config import Config
 from pulumi.dynamic.dynamic import serialize_provider
 
 from pulumi_chekt.resources import DeviceProvider, settings
-from tests.api.conftest import CLIENT_ID, CLIENT_SECRET
+from tests.conftest import CLIENT_ID, CLIENT_SECRET
 from tests.resources.conftest import ENV_VARS, inputs
 
 

@@ -54,12 +54,4 @@ def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> ProviderS
 
 def client_from(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> ChektClient:
     """A client for these arguments and environment; ChektConfigError when credentials are missing."""
-    settings = settings_from(args, os.environ if env is None else env)
-    return ChektClient.from_credentials(
-        base_url=settings.base_url,
-        token_url=settings.token_url,
-        client_id=settings.client_id,
-        client_secret=settings.client_secret,
-        api_token=settings.api_token,
-        ca_bundle=settings.ca_bundle,
-    )
+    return settings_from(args, os.environ if env is None else env).make_client()

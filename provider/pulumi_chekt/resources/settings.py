@@ -56,6 +56,17 @@ class ProviderSettings:
             ca_bundle=values["caBundle"],
         )
 
+    def make_client(self) -> ChektClient:
+        """A new API client for these settings (ChektConfigError when credentials are missing)."""
+        return ChektClient.from_credentials(
+            base_url=self.base_url,
+            token_url=self.token_url,
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            api_token=self.api_token,
+            ca_bundle=self.ca_bundle,
+        )
+
 
 _lock = threading.Lock()
 _stack_config: dict[str, Any] = {}
@@ -82,14 +93,7 @@ def client() -> ChektClient:
     with _lock:
         existing = _clients.get(settings)
         if existing is None:
-            existing = ChektClient.from_credentials(
-                base_url=settings.base_url,
-                token_url=settings.token_url,
-                client_id=settings.client_id,
-                client_secret=settings.client_secret,
-                api_token=settings.api_token,
-                ca_bundle=settings.ca_bundle,
-            )
+            existing = settings.make_client()
             _clients[settings] = existing
         return existing
 
