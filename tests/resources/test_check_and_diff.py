@@ -69,6 +69,9 @@ def test_updatable_field_is_an_in_place_update() -> None:
     result = PROVIDER.diff("11", _outputs(), inputs(name="Back", additional_zone_numbers="002,003"))
     assert result.changes is True
     assert result.replaces == []
+    assert result.stables is not None
+    assert {"device_id", "created_at", "external_device_id"} <= set(result.stables)
+    assert not {"updated_at", "name"} & set(result.stables)  # these change with the update
 
 
 def test_removing_an_optional_field_is_an_update() -> None:

@@ -53,6 +53,9 @@ log = logging.getLogger("pulumi_chekt.provider")
 _site_lists = SiteListCache()
 
 
+STABLE_ON_UPDATE = ("device_id", "registered_by_partner", "created_at")
+
+
 class DeviceOperationError(ChektError):
     """A bulk call answered, but the item for this device failed; carries the API's status and message."""
 
@@ -108,11 +111,14 @@ class DeviceProvider(ResourceProvider):
         before, after = comparable(olds), comparable(news)
         changed = sorted(str(key) for key in DeepDiff(before, after).affected_root_keys)
         replaces = [key for key in changed if key in REPLACE_FIELDS]
-        stables = [key for key in OUTPUT_FIELDS if key not in changed and key not in UPDATABLE_FIELDS]
+        # Outputs an in-place update cannot change (updated_at and the updatable fields can).
+        stables = (
+            [] if replaces else [*STABLE_ON_UPDATE, *[key for key in REPLACE_FIELDS if key not in changed]]
+        )
         return DiffResult(
             changes=bool(changed),
             replaces=replaces,
-            stables=stables if not replaces else [],
+            stables=stables,
             delete_before_replace=True,
         )
 
