@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pulumi_chekt.api import ChektClient
+from pulumi_chekt.api import ChektClient, ChektServerError
 from pulumi_chekt.resources import DeviceOperationError, DeviceProvider
 from pulumi_chekt.resources.fields import OUTPUT_FIELDS
 from tests.resources.conftest import inputs
@@ -66,6 +66,17 @@ def test_create_after_a_lost_response_adopts_what_the_server_made(
     devices = api.list_devices(2, 3)
     assert len(devices) == 1
     assert result.id == str(devices[0]["device_id"])
+
+
+def test_create_not_processed_is_reported_without_a_lookup(
+    device_provider: DeviceProvider, api: ChektClient, admin: Any
+) -> None:
+    admin.queue_fault(status=503, times=20, method="POST", path=r"/devices$")
+    with pytest.raises(ChektServerError) as caught:
+        device_provider.create(inputs())
+    assert caught.value.status == 503
+    assert count(admin, LIST) == 1  # the adoption check before the create, and no second look
+    assert api.list_devices(2, 3) == []
 
 
 def test_a_failed_item_raises_with_the_api_status_and_message(

@@ -33,6 +33,7 @@ from pulumi_chekt.api import (
     ChektTransportError,
     Device,
 )
+from pulumi_chekt.api.retry import NOT_PROCESSED_STATUSES
 from pulumi_chekt.resources import settings
 from pulumi_chekt.resources.fields import (
     API_ONLY_FIELDS,
@@ -58,6 +59,13 @@ STABLE_ON_UPDATE = ("device_id", "registered_by_partner", "created_at")
 
 class DeviceOperationError(ChektError):
     """A bulk call answered, but the item for this device failed; carries the API's status and message."""
+
+
+def _may_have_been_processed(error: ChektError) -> bool:
+    """Whether a failed create could still have created the device (so it must be looked up)."""
+    if isinstance(error, ChektTransportError):
+        return error.request_sent
+    return (error.status or 0) >= 500 and error.status not in NOT_PROCESSED_STATUSES
 
 
 def _site(props: Mapping[str, Any]) -> tuple[int, int]:
@@ -133,19 +141,22 @@ class DeviceProvider(ResourceProvider):
         try:
             result = client.create_devices(dealer_id, site_id, [api_item(inputs)])
         except (ChektTransportError, ChektHTTPError) as error:
-            # The server may have created it before the failure (500, lost response, timeout):
-            # look before trying again, so a retry never makes a duplicate.
-            if isinstance(error, ChektHTTPError) and (error.status or 0) < 500:
+            if not _may_have_been_processed(error):
                 raise
-            found = self._find_by_external_id(client, inputs)
-            if found is not None:
-                log.warning(
-                    "create of %s failed (%s) but the device exists; adopting it",
-                    inputs["external_device_id"],
-                    error,
-                )
-                return self._adopt(client, inputs, found)
-            raise
+            # The server may have created it before the failure (500, lost response, read timeout):
+            # look it up rather than create again, so a retry never makes a duplicate.
+            try:
+                found = self._find_by_external_id(client, inputs)
+            except ChektError:
+                raise error from None
+            if found is None:
+                raise
+            log.warning(
+                "create of %s failed (%s) but the device exists; adopting it",
+                inputs["external_device_id"],
+                error,
+            )
+            return self._adopt(client, inputs, found)
         item = result.items[0]
         if not item.is_successful or item.device is None:
             raise _item_error("create", inputs["external_device_id"], item, result.trace_id)
