@@ -71,7 +71,7 @@ def test_create_after_a_lost_response_adopts_what_the_server_made(
 def test_create_not_processed_is_reported_without_a_lookup(
     device_provider: DeviceProvider, api: ChektClient, admin: Any
 ) -> None:
-    admin.queue_fault(status=503, times=20, method="POST", path=r"/devices$")
+    admin.queue_fault(status=503, retry_after=0, times=20, method="POST", path=r"/devices$")
     with pytest.raises(ChektServerError) as caught:
         device_provider.create(inputs())
     assert caught.value.status == 503
