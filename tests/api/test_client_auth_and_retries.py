@@ -17,15 +17,7 @@ from pulumi_chekt.api import (
     RetryPolicy,
 )
 from tests.api.conftest import SleepRecorder, camera
-
-LIST = "GET /partner/v1/dealers/{dealerId}/sites/{siteId}/devices"
-CREATE = "POST /partner/v1/dealers/{dealerId}/sites/{siteId}/devices"
-UPDATE = "PUT /partner/v1/dealers/{dealerId}/sites/{siteId}/devices"
-TOKEN = "POST /oauth/token"
-
-
-def count(admin: Any, key: str) -> int:
-    return int(admin.stats()["requests"].get(key, 0))
+from tests.routes import CREATE, LIST, TOKEN, UPDATE, count
 
 
 def test_token_is_cached_between_calls(client: ChektClient, admin: Any) -> None:

@@ -13,9 +13,7 @@ from pulumi_chekt.cli.export import site_device_fields
 from tests.cli.conftest import run_cli
 from tests.conftest import CLIENT_SECRET
 from tests.e2e.harness import PulumiProject, changed_steps
-
-CREATE = "POST /partner/v1/dealers/{dealerId}/sites/{siteId}/devices"
-UPDATE = "PUT /partner/v1/dealers/{dealerId}/sites/{siteId}/devices"
+from tests.routes import CREATE, UPDATE
 
 LIVE_DEVICES = [
     {

@@ -7,12 +7,7 @@ from typing import Any
 from pulumi_chekt.api import ChektClient
 from tests.e2e.conftest import device, site
 from tests.e2e.harness import PulumiProject, changed_steps, device_name
-
-WRITES = (
-    "POST /partner/v1/dealers/{dealerId}/sites/{siteId}/devices",
-    "PUT /partner/v1/dealers/{dealerId}/sites/{siteId}/devices",
-    "POST /partner/v1/dealers/{dealerId}/sites/{siteId}/devices/bulk-delete",
-)
+from tests.routes import CREATE, WRITES, count
 
 
 def live(api: ChektClient, dealer_id: int, site_id: int) -> dict[str, dict[str, Any]]:
@@ -20,8 +15,7 @@ def live(api: ChektClient, dealer_id: int, site_id: int) -> dict[str, dict[str, 
 
 
 def writes(admin: Any) -> int:
-    requests = admin.stats()["requests"]
-    return sum(int(requests.get(key, 0)) for key in WRITES)
+    return count(admin, *WRITES)
 
 
 STORE = site(
@@ -172,7 +166,7 @@ def test_an_existing_site_is_adopted_not_duplicated(
     ]
     created = api.create_devices(2, 3, existing)
     ids = {item.request["external_device_id"]: item.device["device_id"] for item in created.items}  # type: ignore[index]
-    creates_before = admin.stats()["requests"].get(WRITES[0], 0)
+    creates_before = count(admin, CREATE)
 
     project.write_site("store.yaml", STORE)
     project.up()
@@ -182,7 +176,7 @@ def test_an_existing_site_is_adopted_not_duplicated(
     assert {k: v["device_id"] for k, v in now.items()} == ids
     assert now["cam-front"]["name"] == "Front Door"
     assert now["cam-front"]["additional_zone_numbers"] == "002,003"
-    assert admin.stats()["requests"].get(WRITES[0], 0) == creates_before
+    assert count(admin, CREATE) == creates_before
     assert changed_steps(project.preview_json()) == []
 
 

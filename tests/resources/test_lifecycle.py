@@ -11,15 +11,7 @@ from pulumi_chekt.api import ChektClient, ChektServerError
 from pulumi_chekt.resources import DeviceOperationError, DeviceProvider
 from pulumi_chekt.resources.fields import OUTPUT_FIELDS
 from tests.resources.conftest import inputs
-
-CREATE = "POST /partner/v1/dealers/{dealerId}/sites/{siteId}/devices"
-UPDATE = "PUT /partner/v1/dealers/{dealerId}/sites/{siteId}/devices"
-LIST = "GET /partner/v1/dealers/{dealerId}/sites/{siteId}/devices"
-GET = "GET /partner/v1/dealers/{dealerId}/sites/{siteId}/devices/{deviceId}"
-
-
-def count(admin: Any, key: str) -> int:
-    return int(admin.stats()["requests"].get(key, 0))
+from tests.routes import CREATE, GET, LIST, count
 
 
 def test_create_registers_the_device_and_returns_every_output(
