@@ -1,5 +1,6 @@
 # pulumi-chekt: every target sets up what it needs itself (virtualenv, Pulumi CLI, local API server).
 SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
