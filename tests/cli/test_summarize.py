@@ -16,6 +16,11 @@ from tests.conftest import CLIENT_SECRET
 from tests.e2e.conftest import device, site
 from tests.e2e.harness import PulumiProject
 
+NOT_CHECKED = (
+    "_Creates were not checked against the live sites: a device that already exists in CHeKT is "
+    "adopted, not created (`chekt-devices summarize --live` tells them apart)._"
+)
+NOT_REFRESHED = "_Not refreshed: changes made in CHeKT outside git are not shown (preview with `--refresh`)._"
 SECRET_SERIAL = "SN-TOP-SECRET-4711"
 ROTATED_SERIAL = "SN-TOP-SECRET-4712"
 
@@ -57,10 +62,10 @@ def test_create_update_replace_delete_and_no_changes(
     before = ids(api)
 
     status, out, _ = summarize(project.preview_json("--show-sames"), tmp_path)
-    assert (status, out) == (0, "**CHeKT devices: no changes** (4 unchanged)\n")
+    assert (status, out) == (0, f"**CHeKT devices: no changes** (4 unchanged)\n{NOT_REFRESHED}\n")
     # Without --show-sames the CLI lists no unchanged step: only its resource total is known.
     status, out, _ = summarize(project.preview_json(), tmp_path)
-    assert (status, out) == (0, "**CHeKT devices: no changes** (6 resources unchanged)\n")
+    assert (status, out) == (0, f"**CHeKT devices: no changes** (6 resources unchanged)\n{NOT_REFRESHED}\n")
 
     project.write_site("store.yaml", EDITED)
     preview = project.preview_json("--show-sames")
@@ -68,11 +73,16 @@ def test_create_update_replace_delete_and_no_changes(
 
     assert status == 0, err
     lines = out.splitlines()
-    assert lines[0] == "**CHeKT devices: 1 to create, 1 to update, 1 to replace, 1 to delete** (1 unchanged)"
-    assert "### Dealer 2, site 3" in lines
+    assert lines[:3] == [
+        "**CHeKT devices: 1 to create, 1 to update, 1 to replace, 1 to delete** (1 unchanged)",
+        NOT_CHECKED,
+        NOT_REFRESHED,
+    ]
+    assert "### Dealer 2, site 3: 1 to create, 1 to update, 1 to replace, 1 to delete" in lines
     rows = [line for line in lines if line.startswith(("| create", "| update", "| replace", "| delete"))]
-    assert [row.split(" | ")[0] for row in rows] == ["| create", "| update", "| replace", "| delete"]
-    create, update, replace, delete = rows
+    # Most destructive first: when a long site is cut, the safest rows are the ones left out.
+    assert [row.split(" | ")[0] for row in rows] == ["| delete", "| replace", "| update", "| create"]
+    delete, replace, update, create = rows
     assert create == (
         "| create | `cam-side` | device_type: `camera`<br>zone_number: `030`<br>"
         "additional_zone_numbers: `031,032`<br>name: `Side` |"
@@ -81,7 +91,7 @@ def test_create_update_replace_delete_and_no_changes(
         f"| update | `cam-front` (device {before['cam-front']}) | name: `Front` → `` Front \\| Door `new` `` |"
     )
     assert replace == (
-        f"| replace | `cam-back` (device {before['cam-back']}) | "
+        f"| replace | `cam-back` (device {before['cam-back']}) | delete, then create (new device_id)<br>"
         "device_type (forces replacement): `camera` → `bridge` |"
     )
     assert (
