@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import glob
 from pathlib import Path
-from typing import Any
 
 import pulumi
 from pulumi.runtime.config import is_config_secret
@@ -51,23 +50,13 @@ def load_sites(files: list[Path], root: Path) -> list[SiteSpec]:
     return sites
 
 
-def _summary(component: SiteDevices) -> pulumi.Output[dict[str, Any]]:
-    devices = {
-        external_id: pulumi.Output.all(device.device_id, device.device_type, device.zone_number).apply(
-            lambda values: {"device_id": values[0], "device_type": values[1], "zone_number": values[2]}
-        )
-        for external_id, device in component.devices.items()
-    }
-    site = component.site
-    return pulumi.Output.from_input(
-        {
-            "dealer_id": site.dealer_id,
-            "site_id": site.site_id,
-            "source": site.source,
-            "device_count": len(devices),
-            "devices": devices,
-        }
-    )
+def _summary(sites: list[SiteSpec]) -> dict[str, int]:
+    """``"dealer/site"`` -> number of devices: one output line per site, whatever the fleet's size.
+
+    Plain values, never a device's Output: the stack's outputs are then registered at once, so a
+    failed ``up`` still records (and shows) them, and the program does no work per device for them.
+    """
+    return {f"{site.dealer_id}/{site.site_id}": len(site.devices) for site in sites}
 
 
 def project_root(start: Path) -> Path:
@@ -109,7 +98,7 @@ def main() -> None:
     except SiteValidationError as error:
         raise pulumi.RunError(str(error)) from None
     for site in sites:
-        component = SiteDevices(f"site-{site.dealer_id}-{site.site_id}", site=site)
-        pulumi.export(f"site-{site.dealer_id}-{site.site_id}", _summary(component))
+        SiteDevices(f"site-{site.dealer_id}-{site.site_id}", site=site)
+    pulumi.export("sites", _summary(sites))
     pulumi.export("site_count", len(sites))
     pulumi.export("device_count", sum(len(site.devices) for site in sites))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,9 @@ import pytest
 
 from pulumi_chekt.api import ChektClient
 from pulumi_chekt.cli.__main__ import main
-from pulumi_chekt.cli.preview import SECRET, redact
+from pulumi_chekt.cli.live import adoption_fields
+from pulumi_chekt.cli.preview import ABSENT, SECRET, redact
+from pulumi_chekt.cli.summarize import render_failure
 from tests.cli.conftest import run_cli
 from tests.conftest import CLIENT_SECRET
 from tests.e2e.conftest import device, site
@@ -194,3 +197,22 @@ def test_input_that_is_not_a_preview(text: str, tmp_path: Path, capsys: pytest.C
     assert out.startswith("**CHeKT devices: preview failed**")
     assert err.startswith("chekt-devices: error: could not read the preview output")
     assert main(["summarize", str(tmp_path / "missing.json")]) == 1
+
+
+def test_an_adoption_never_shows_the_live_value_of_a_secret_field() -> None:
+    live = {"device_type": "camera", "zone_number": "001", "serial_number": "SN-LIVE-SECRET", "name": "Old"}
+    desired = {"device_type": "camera", "zone_number": "001", "serial_number": SECRET, "name": " New "}
+    found = {f.name: (f.old, f.new) for f in adoption_fields(live, desired)}
+    assert found == {"serial_number": (SECRET, SECRET), "name": ("Old", "New")}
+    unset_live = adoption_fields({**live, "serial_number": None}, {**desired, "serial_number": "x"})
+    assert [(f.name, f.old, f.new) for f in unset_live][-1] == ("serial_number", ABSENT, "x")
+
+
+def test_a_failed_preview_shows_each_error_once_and_within_the_budget() -> None:
+    errors = ["E" * 10_000, "same error", "same error", *[f"error {n}: " + "x" * 900 for n in range(200)]]
+    out = render_failure(errors, max_chars=20_000)
+    assert len(out) <= 20_000
+    assert out.startswith("**CHeKT devices: preview failed** (203 errors)")
+    assert f"{'E' * 4_000}\n… (6000 more characters, see the job log)" in out
+    assert out.count("same error") == 1 and "(reported 2 times)" in out
+    assert re.search(r"_… and \d+ more errors \(see the job log\)\._\n$", out)
