@@ -86,6 +86,7 @@ def test_an_exported_site_is_reviewed_as_adoption_with_live(
         f"| adopt | `{name}` (device {ids[name]}) | _no field changes_ |" for name in ids
     )
     assert "Creates were not checked" not in done.stdout
+    (tmp_path / "summary-adopt.md").write_text(done.stdout, encoding="utf-8")  # kept for reading
     assert CLIENT_SECRET not in done.stdout + done.stderr
 
     # Without --live the same preview says what it could not check.
@@ -159,6 +160,7 @@ def test_drift_is_its_own_section_and_up_refresh_restores_it(
             "changed outside git: zone_number `077` → `006` (file) |",
         ]
         assert "### Changed outside git" in lines
+        (tmp_path / "summary-drift.md").write_text(done.stdout, encoding="utf-8")
         assert "refresh" not in done.stdout and "### Dealer" not in done.stdout
 
     # Without --refresh the preview cannot see the drift, and the summary says so.
@@ -251,6 +253,7 @@ def test_a_fleet_sized_change_set_fits_in_one_comment(
         == 1_000
     )
     assert "see the job log" not in whole
+    (tmp_path / "summary-fleet.md").write_text(out, encoding="utf-8")
 
 
 def test_a_huge_failed_preview_yields_a_capped_comment(project: PulumiProject, tmp_path: Path) -> None:

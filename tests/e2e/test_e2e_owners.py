@@ -3,6 +3,7 @@ and the failure mode it guards against (destroying one stack deletes the other's
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -67,3 +68,22 @@ def test_two_stacks_claiming_one_site_fail_the_check(
     east.run("up", "--refresh", "--yes", "--skip-preview")  # east re-creates them, with new device_ids
     again = {d["external_device_id"]: d["device_id"] for d in api.list_devices(2, 3)}
     assert set(again) == set(ids) and not set(again.values()) & set(ids.values())
+
+    # Moving the site to west the documented way (forget it in east's state, move the file) keeps
+    # its devices: west adopts them, and east's next `up` deletes nothing.
+    (root / "sites" / "west" / "store.yaml").unlink()
+    deployment = json.loads(east.run("stack", "export", "--stack", "east").stdout)
+    urns = [
+        r["urn"]
+        for r in deployment["deployment"]["resources"]
+        if r["type"].endswith("chekt:Device") and (r["inputs"]["dealer_id"], r["inputs"]["site_id"]) == (2, 3)
+    ]
+    assert len(urns) == 2
+    for urn in urns:
+        east.run("state", "delete", "--yes", urn)
+    shutil.move(root / "sites" / "east" / "store.yaml", root / "sites" / "west" / "store.yaml")
+    east.run("config", "set", "chekt:allowNoSites", "true", "--stack", "east")  # its last site left
+    east.up()
+    west.up()
+    assert {d["external_device_id"]: d["device_id"] for d in api.list_devices(2, 3)} == again
+    assert owners(east).returncode == 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -62,6 +63,11 @@ def code(text: str) -> str:
     fence = "`" * (_longest_backtick_run(flat) + 1)
     pad = " " if flat.startswith("`") or flat.endswith("`") or not flat.strip() else ""
     return f"{fence}{pad}{flat}{pad}{fence}"
+
+
+def plain_text(text: str) -> str:
+    """Text from outside (an API's error message) as literal markdown on one line."""
+    return re.sub(r"([\\`*_{}\[\]<>()#+!|~])", r"\\\1", " ".join(text.split()))
 
 
 def _plain(value: Any) -> Any:
@@ -137,7 +143,7 @@ def drift_line(summary: PreviewSummary) -> str | None:
 
 def notes(summary: PreviewSummary) -> list[str]:
     """What the reviewer must know the summary could not check."""
-    lines = [f"_⚠ {note}_" for note in summary.live_notes[:10]]
+    lines = [f"_⚠ {plain_text(note)}_" for note in summary.live_notes[:10]]
     if len(summary.live_notes) > 10:
         lines.append(more_line(len(summary.live_notes) - 10, "more warnings"))
     if not summary.live_checked and summary.count("create"):
@@ -145,7 +151,8 @@ def notes(summary: PreviewSummary) -> list[str]:
             "_Creates were not checked against the live sites: a device that already exists in CHeKT "
             "is adopted, not created (`chekt-devices summarize --live` tells them apart)._"
         )
-    if not summary.refreshed and (summary.changes or summary.unchanged):
+    existing = summary.unchanged or any(c.action not in ("create", ADOPT) for c in summary.changes)
+    if not summary.refreshed and existing:  # (a stack with no devices yet has nothing to refresh)
         lines.append(
             "_Not refreshed: changes made in CHeKT outside git are not shown (preview with `--refresh`)._"
         )
