@@ -13,7 +13,7 @@ from pulumi_chekt.api import (
     ChektClient,
     ChektConfigError,
     ChektResponseError,
-    ChektTransportError,
+    ChektTokenError,
     RetryPolicy,
     StaticToken,
 )
@@ -112,10 +112,12 @@ def test_an_unreachable_token_endpoint_names_it_with_a_trace_id() -> None:
         token_url="http://127.0.0.1:9/oauth/token",
         retry=RetryPolicy(max_attempts=1),
     )
-    with pytest.raises(ChektTransportError) as caught:
+    with pytest.raises(ChektTokenError) as caught:
         client.list_devices(2, 3)
     message = str(caught.value)
-    assert message.startswith("POST /oauth/token: could not obtain an access token: could not connect")
+    assert message.startswith(
+        "POST /oauth/token: getting an access token from http://127.0.0.1:9/oauth/token failed: could not connect"
+    )
     assert caught.value.trace_id and caught.value.trace_id in message
     assert caught.value.request_sent is False
     assert "super-secret-value" not in message

@@ -15,6 +15,7 @@ from pulumi_chekt.api.errors import (
     ChektServerError,
     ChektTimeout,
     ChektTLSError,
+    ChektTokenError,
     ChektTransportError,
     ChektUnauthorized,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "ChektServerError",
     "ChektTLSError",
     "ChektTimeout",
+    "ChektTokenError",
     "ChektTransportError",
     "ChektUnauthorized",
     "ClientCredentials",

@@ -94,7 +94,15 @@ class ChektClient:
         auth: TokenSource
         if client_id and client_secret:
             url = checked_url(token_url or default_token_url(base_url), what="tokenUrl")
-            auth = ClientCredentials(client_id, client_secret, url, verify=ca_bundle or True, timeout=timeout)
+            auth = ClientCredentials(
+                client_id,
+                client_secret,
+                url,
+                verify=ca_bundle or True,
+                timeout=timeout,
+                retry=retry,
+                sleep=sleep,
+            )
         elif api_token:
             auth = StaticToken(api_token)
         else:
@@ -116,7 +124,8 @@ class ChektClient:
         return body
 
     def create_devices(self, dealer_id: int, site_id: int, items: Sequence[Mapping[str, Any]]) -> BulkResult:
-        """Bulk create. Not idempotent: retried only when the server provably did not process it."""
+        """Bulk create. Not idempotent: re-sent here only when the server provably did not process it;
+        after an ambiguous failure (``retry.may_have_been_processed``) the caller looks the devices up."""
         sent = [dict(item) for item in items]
         path = devices_path(dealer_id, site_id)
         return self._bulk("POST", path, sent, sent, idempotent=False)

@@ -53,6 +53,13 @@ class ChektTransportError(ChektError):
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
 
 
+class ChektTokenError(ChektError):
+    """Getting an access token failed, after the token endpoint's own retries. The API request it was
+    for was never sent, so nothing was processed; ``status`` is the token endpoint's, if it answered."""
+
+    request_sent = False
+
+
 class ChektTLSError(ChektTransportError):
     """The TLS handshake failed (bad certificate or CA bundle); sending again will not help."""
 
