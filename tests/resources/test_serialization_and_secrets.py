@@ -85,3 +85,10 @@ def test_nothing_the_provider_returns_holds_a_credential(
     assert CLIENT_SECRET not in everything
     assert token not in everything
     assert CLIENT_ID not in everything
+
+
+def test_the_pickled_provider_is_the_same_bytes_as_in_existing_stacks() -> None:
+    """Every resource's state holds these bytes: if they changed, upgrading would churn every device."""
+    assert serialize_provider(DeviceProvider()) == (
+        "gASVOQAAAAAAAACMH3B1bHVtaV9jaGVrdC5yZXNvdXJjZXMucHJvdmlkZXKUjA5EZXZpY2VQcm92aWRlcpSTlCmBlC4="
+    )
