@@ -11,6 +11,7 @@ from pulumi_chekt.api.errors import (
     ChektHTTPError,
     ChektNotFound,
     ChektRateLimited,
+    ChektRedirectError,
     ChektResponseError,
     ChektServerError,
     ChektTimeout,
@@ -19,6 +20,7 @@ from pulumi_chekt.api.errors import (
     ChektUnauthorized,
 )
 from pulumi_chekt.api.models import BulkItemResult, BulkResult, Device
+from pulumi_chekt.api.redaction import redact
 from pulumi_chekt.api.retry import NO_RETRIES, RetryPolicy
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "ChektHTTPError",
     "ChektNotFound",
     "ChektRateLimited",
+    "ChektRedirectError",
     "ChektResponseError",
     "ChektServerError",
     "ChektTLSError",
@@ -46,4 +49,5 @@ __all__ = [
     "StaticToken",
     "TokenSource",
     "devices_path",
+    "redact",
 ]

@@ -15,6 +15,7 @@ import requests
 from authlib.integrations.requests_client import OAuth2Session
 
 from pulumi_chekt.api.errors import ChektTransportError
+from pulumi_chekt.api.redaction import register_client_credentials, register_secret, register_token_response
 from pulumi_chekt.api.responses import TRACE_HEADER, new_trace_id, raise_for_status
 from pulumi_chekt.api.transport import transport_error
 
@@ -41,6 +42,7 @@ class StaticToken:
         if not token.strip():
             raise ValueError("the API token is empty")
         self._token = token.strip()
+        register_secret(self._token)  # redaction hook
 
     def bearer(self) -> str:
         return self._token
@@ -72,6 +74,7 @@ class ClientCredentials:
     ) -> None:
         if not client_id or not client_secret:
             raise ValueError("client credentials need both a client id and a client secret")
+        register_client_credentials(client_id, client_secret)  # redaction hook
         self._token_url = token_url
         self._timeout = timeout
         self._lock = threading.Lock()
@@ -109,6 +112,7 @@ class ClientCredentials:
                         path=failure.path,
                         trace_id=trace_id,
                     ) from None
+                register_token_response(token)  # redaction hook
                 self.fetch_count += 1
                 self._token = token
             assert token is not None

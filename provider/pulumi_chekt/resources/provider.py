@@ -8,7 +8,6 @@ no session, lock, client or credential. Settings and the client are looked up at
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,6 +32,7 @@ from pulumi_chekt.api import (
     ChektTransportError,
     Device,
 )
+from pulumi_chekt.api.redaction import get_logger
 from pulumi_chekt.api.retry import NOT_PROCESSED_STATUSES
 from pulumi_chekt.resources import settings
 from pulumi_chekt.resources.fields import (
@@ -49,7 +49,7 @@ from pulumi_chekt.resources.fields import (
 )
 from pulumi_chekt.resources.site_cache import SiteListCache
 
-log = logging.getLogger("pulumi_chekt.provider")
+log = get_logger("pulumi_chekt.provider")  # redaction hook: a logger whose records are redacted
 
 _site_lists = SiteListCache()
 
