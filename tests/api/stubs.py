@@ -80,7 +80,7 @@ class ReflectingServer(ThreadingHTTPServer):
 @contextmanager
 def serving(server: socketserver.BaseServer) -> Iterator[str]:
     """Run ``server`` in a thread; yields ``http://127.0.0.1:<port>``."""
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"

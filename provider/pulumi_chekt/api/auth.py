@@ -17,7 +17,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from pulumi_chekt.api.errors import ChektTransportError
 from pulumi_chekt.api.redaction import register_client_credentials, register_secret, register_token_response
 from pulumi_chekt.api.responses import TRACE_HEADER, new_trace_id, raise_for_status
-from pulumi_chekt.api.transport import transport_error
+from pulumi_chekt.api.transport import configure_session, transport_error
 
 # Refresh a cached token this many seconds before it expires, so it cannot expire in flight.
 EXPIRY_LEEWAY_SECONDS = 30
@@ -86,7 +86,7 @@ class ClientCredentials:
             grant_type="client_credentials",
             leeway=EXPIRY_LEEWAY_SECONDS,
         )
-        self._oauth.verify = verify
+        configure_session(self._oauth, token_url, verify)  # transport hook: CA, proxies, redirects
         self._oauth.register_compliance_hook("access_token_response", _raise_for_token_error)
         self.fetch_count = 0
 

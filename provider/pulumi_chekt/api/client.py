@@ -29,7 +29,7 @@ from pulumi_chekt.api.responses import (
     request_facts,
 )
 from pulumi_chekt.api.retry import RetryPolicy, call_with_retries
-from pulumi_chekt.api.transport import transport_error
+from pulumi_chekt.api.transport import configure_session, transport_error
 from pulumi_chekt.api.urls import DEFAULT_BASE_URL, checked_url, default_token_url
 
 log = get_logger("pulumi_chekt.api")  # redaction hook: a logger whose records are redacted
@@ -72,7 +72,7 @@ class ChektClient:
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self._session = requests.Session()
-        self._session.verify = ca_bundle or True  # TLS verification is never turned off
+        configure_session(self._session, self.base_url, ca_bundle)  # transport hook: CA, proxies, redirects
         self._session.headers["User-Agent"] = f"pulumi-chekt/{__version__}"
         self._session.headers["Accept"] = "application/json"
 
