@@ -148,6 +148,20 @@ def test_no_proxy_is_still_honoured_for_https(
     assert proxy.text() == ""
 
 
+def test_netrc_credentials_are_not_sent(
+    clean_env: pytest.MonkeyPatch, recorder: tuple[RecordingServer, str], tmp_path: Path
+) -> None:
+    target, url = recorder
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password netrc-password-3310\n")
+    netrc.chmod(0o600)
+    clean_env.setenv("NETRC", str(netrc))
+    client = ChektClient(StaticToken(TOKEN), base_url=url, retry=ONE_ATTEMPT)
+    with client, pytest.raises(ChektError):
+        client.list_devices(2, 3)  # the recorder answers 502
+    assert f"Authorization: Bearer {TOKEN}" in target.text()
+
+
 # --- CA bundles --------------------------------------------------------------------------------
 
 
