@@ -19,7 +19,33 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-ISSUED_TOKEN = "issued-access-token-Zx81kQ"  # what the reflecting token endpoint hands out
+from pulumi_chekt.api import ChektClient, RetryPolicy
+
+ISSUED_TOKEN = "issued-access-token-Zx81kQ"  # what the stub token endpoints hand out
+
+
+def reply(
+    handler: BaseHTTPRequestHandler, status: int, payload: Any, content_type: str = "application/json"
+) -> None:
+    """Send ``payload`` (JSON-encoded unless it is a str) with a Content-Length."""
+    raw = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(raw)))
+    handler.end_headers()
+    handler.wfile.write(raw)
+
+
+def one_shot_oauth_client(base_url: str, client_id: str, client_secret: str, **options: Any) -> ChektClient:
+    """A client-credentials client whose token endpoint is ``<base_url>/oauth/token``; one attempt."""
+    options.setdefault("retry", RetryPolicy(max_attempts=1))
+    return ChektClient.from_credentials(
+        base_url=base_url,
+        client_id=client_id,
+        client_secret=client_secret,
+        token_url=base_url + "/oauth/token",
+        **options,
+    )
 
 
 def reflection(handler: BaseHTTPRequestHandler, body: bytes) -> str:
@@ -38,33 +64,32 @@ class _Reflecting(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
 
-    def _reply(self, status: int, payload: Any, *, content_type: str = "application/json") -> None:
-        raw = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
-
     def _handle(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         echo = reflection(self, body)
         server: ReflectingServer = self.server  # type: ignore[assignment]
         if self.path == "/oauth/token":
             if server.token_status != 200:
-                self._reply(server.token_status, {"error": "invalid_client", "error_description": echo})
+                reply(self, server.token_status, {"error": "invalid_client", "error_description": echo})
             else:
-                self._reply(200, {"access_token": ISSUED_TOKEN, "token_type": "Bearer", "expires_in": 3600})
+                reply(self, 200, {"access_token": ISSUED_TOKEN, "token_type": "Bearer", "expires_in": 3600})
             return
         status = int(self.path.split("/")[6])  # /partner/v1/dealers/D/sites/S/devices
         if status == 200:  # a 2xx whose body breaks the schema, quoting the request
-            self._reply(200, [{"device_id": echo, "device_type": "camera"}])
+            reply(self, 200, [{"device_id": echo, "device_type": "camera"}])
+        elif status == 207:  # a bulk result whose failed item quotes the request
+            item = {
+                "is_successful": False,
+                "status_code": 400,
+                "error_message": echo + "\x1b[2J" + "z" * 5000,
+            }
+            reply(self, 200, {"success_count": 0, "failure_count": 1, "results": [item]})
         elif status == 206:  # the same with a 50 kB value
-            self._reply(200, [{"device_id": echo + "x" * 50_000, "device_type": "camera"}])
+            reply(self, 200, [{"device_id": echo + "x" * 50_000, "device_type": "camera"}])
         elif status >= 500:
-            self._reply(status, echo + "\x1b[31m\r\nInjected: line", content_type="text/plain")
+            reply(self, status, echo + "\x1b[31m\r\nInjected: line", "text/plain")
         else:
-            self._reply(status, {"status_code": status, "error": "denied", "message": echo})
+            reply(self, status, {"status_code": status, "error": "denied", "message": echo})
 
     do_GET = do_POST = do_PUT = _handle
 
@@ -160,20 +185,11 @@ class _Ok(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
-        self._send(b"[]")
+        reply(self, 200, [])
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self._send(
-            json.dumps({"access_token": ISSUED_TOKEN, "token_type": "Bearer", "expires_in": 60}).encode()
-        )
-
-    def _send(self, raw: bytes) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
+        reply(self, 200, {"access_token": ISSUED_TOKEN, "token_type": "Bearer", "expires_in": 60})
 
     def log_message(self, *_: object) -> None:
         pass

@@ -22,7 +22,7 @@ from pulumi_chekt.api import (
     ChektUnauthorized,
     RetryPolicy,
 )
-from tests.api.stubs import ISSUED_TOKEN, reflecting_server
+from tests.api.stubs import ISSUED_TOKEN, one_shot_oauth_client, reflecting_server
 
 CLIENT_ID = "reflect-client"
 SECRET = "s3cret/with+chars=and&more-0042"
@@ -48,13 +48,7 @@ def stub() -> Iterator[str]:
 
 @pytest.fixture
 def oauth_client(stub: str) -> Iterator[ChektClient]:
-    client = ChektClient.from_credentials(
-        base_url=stub,
-        client_id=CLIENT_ID,
-        client_secret=SECRET,
-        token_url=stub + "/oauth/token",
-        retry=ONE_ATTEMPT,
-    )
+    client = one_shot_oauth_client(stub, CLIENT_ID, SECRET)
     yield client
     client.close()
 
@@ -85,18 +79,25 @@ def test_reflected_api_token_never_reaches_the_error(stub: str, site: int) -> No
 
 def test_reflected_basic_credentials_never_reach_the_token_error() -> None:
     with reflecting_server(token_status=401) as url:
-        client = ChektClient.from_credentials(
-            base_url=url,
-            client_id=CLIENT_ID,
-            client_secret=SECRET,
-            token_url=url + "/oauth/token",
-            retry=ONE_ATTEMPT,
-        )
+        client = one_shot_oauth_client(url, CLIENT_ID, SECRET)
         with client, pytest.raises(ChektUnauthorized) as caught:
             client.list_devices(2, 3)
     text = all_text(caught.value)
     assert leaks(text) == [], text
     assert caught.value.path == "/oauth/token"
+
+
+def test_a_failed_bulk_item_quotes_the_server_briefly_and_without_credentials(
+    oauth_client: ChektClient,
+) -> None:
+    result = oauth_client.create_devices(
+        2, 207, [{"external_device_id": "c", "device_type": "camera", "zone_number": "1"}]
+    )
+    message = result.items[0].error_message
+    assert leaks(message) == [], message
+    assert message.startswith("rejected Bearer [redacted]")
+    assert len(message) <= 200
+    assert "\x1b" not in message
 
 
 def test_echoed_server_text_is_capped_and_free_of_control_characters(oauth_client: ChektClient) -> None:
@@ -120,14 +121,7 @@ def test_retry_warnings_in_the_log_carry_no_credential(
     stub: str, caplog: pytest.LogCaptureFixture, sleeps: Callable[[float], None]
 ) -> None:
     retry = RetryPolicy(max_attempts=2, backoff_initial_seconds=0.0, jitter_seconds=0.0)
-    client = ChektClient.from_credentials(
-        base_url=stub,
-        client_id=CLIENT_ID,
-        client_secret=SECRET,
-        token_url=stub + "/oauth/token",
-        retry=retry,
-        sleep=sleeps,
-    )
+    client = one_shot_oauth_client(stub, CLIENT_ID, SECRET, retry=retry, sleep=sleeps)
     with client, caplog.at_level(logging.DEBUG, logger="pulumi_chekt"), pytest.raises(ChektServerError):
         client.list_devices(2, 503)
     assert "retrying" in caplog.text

@@ -27,6 +27,7 @@ from tests.api.stubs import (
     RedirectingServer,
     https_server,
     make_ca,
+    one_shot_oauth_client,
     serving,
 )
 from tests.conftest import CLIENT_ID, CLIENT_SECRET
@@ -90,13 +91,7 @@ def test_a_redirecting_token_endpoint_sends_nothing_to_the_target(
 ) -> None:
     target, target_url = recorder
     with serving(RedirectingServer(target_url, 307)) as url:
-        client = ChektClient.from_credentials(
-            base_url=url,
-            client_id=CLIENT_ID,
-            client_secret=CLIENT_SECRET,
-            token_url=url + "/oauth/token",
-            retry=ONE_ATTEMPT,
-        )
+        client = one_shot_oauth_client(url, CLIENT_ID, CLIENT_SECRET)
         with client, pytest.raises(ChektRedirectError, match="307"):
             client.list_devices(2, 3)
     assert target.text() == ""
