@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +16,7 @@ from pulumi_chekt.api import (
     RetryPolicy,
     StaticToken,
 )
+from tests.api.stubs import reply
 
 
 @pytest.mark.parametrize(
@@ -61,13 +61,7 @@ class _BrokenApi(BaseHTTPRequestHandler):
     }
 
     def do_GET(self) -> None:
-        body = self.bodies.get(self.path)
-        raw = body.encode() if isinstance(body, str) else json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
+        reply(self, 200, self.bodies.get(self.path))
 
     def log_message(self, *_: object) -> None:
         pass

@@ -83,6 +83,10 @@ def test_a_create_is_sent_again_only_after_not_processed_statuses(status: int, a
     assert may_have_been_processed(ChektServerError("x", status=status)) is not again
 
 
+def test_a_redirect_answering_a_create_may_mean_it_was_carried_out() -> None:
+    assert may_have_been_processed(ChektServerError("see other", status=303))
+
+
 def test_a_create_that_never_connected_was_not_processed() -> None:
     refused = ChektTransportError("refused", request_sent=False)
     dropped = ChektTransportError("dropped", request_sent=True)

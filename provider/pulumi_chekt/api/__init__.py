@@ -11,6 +11,7 @@ from pulumi_chekt.api.errors import (
     ChektHTTPError,
     ChektNotFound,
     ChektRateLimited,
+    ChektRedirectError,
     ChektResponseError,
     ChektServerError,
     ChektTimeout,
@@ -20,6 +21,7 @@ from pulumi_chekt.api.errors import (
     ChektUnauthorized,
 )
 from pulumi_chekt.api.models import BulkItemResult, BulkResult, Device
+from pulumi_chekt.api.redaction import redact
 from pulumi_chekt.api.retry import NO_RETRIES, RetryPolicy
 
 __all__ = [
@@ -35,6 +37,7 @@ __all__ = [
     "ChektHTTPError",
     "ChektNotFound",
     "ChektRateLimited",
+    "ChektRedirectError",
     "ChektResponseError",
     "ChektServerError",
     "ChektTLSError",
@@ -48,4 +51,5 @@ __all__ = [
     "StaticToken",
     "TokenSource",
     "devices_path",
+    "redact",
 ]

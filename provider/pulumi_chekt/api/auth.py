@@ -17,9 +17,10 @@ import requests
 from authlib.integrations.requests_client import OAuth2Session
 
 from pulumi_chekt.api.errors import ChektError, ChektTokenError
+from pulumi_chekt.api.redaction import register_client_credentials, register_secret, register_token_response
 from pulumi_chekt.api.responses import TRACE_HEADER, new_trace_id, raise_for_status
 from pulumi_chekt.api.retry import RetryPolicy, call_with_retries
-from pulumi_chekt.api.transport import transport_error
+from pulumi_chekt.api.transport import configure_session, transport_error
 
 MAX_RENEWAL_MARGIN_SECONDS = 30.0
 """A cached token is renewed this long before it expires at most, so it cannot expire in flight..."""
@@ -53,6 +54,7 @@ class StaticToken:
         if not token.strip():
             raise ValueError("the API token is empty")
         self._token = token.strip()
+        register_secret(self._token)  # redaction hook
 
     def bearer(self) -> str:
         return self._token
@@ -91,6 +93,7 @@ class ClientCredentials:
     ) -> None:
         if not client_id or not client_secret:
             raise ValueError("client credentials need both a client id and a client secret")
+        register_client_credentials(client_id, client_secret)  # redaction hook
         self._token_url = token_url
         self._timeout = timeout
         self._retry = retry or RetryPolicy()
@@ -104,7 +107,7 @@ class ClientCredentials:
             grant_type="client_credentials",
             leeway=int(MAX_RENEWAL_MARGIN_SECONDS),
         )
-        self._oauth.verify = verify
+        configure_session(self._oauth, token_url, verify)  # transport hook: CA, proxies, redirects
         self._oauth.register_compliance_hook("access_token_response", _raise_for_token_error)
         self.fetch_count = 0
 
@@ -147,6 +150,7 @@ class ClientCredentials:
             )
         except requests.RequestException as error:
             raise transport_error(error, "POST", urlsplit(self._token_url).path, trace_id) from None
+        register_token_response(token)  # redaction hook: every issued token is a secret
         self.fetch_count += 1
         return token
 

@@ -6,7 +6,6 @@ and every error names it. Responses are validated against schemas/ before anythi
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -21,6 +20,7 @@ from pulumi_chekt.api.errors import (
     ChektResponseError,
 )
 from pulumi_chekt.api.models import BulkItemResult, BulkResult, Device
+from pulumi_chekt.api.redaction import echo, get_logger
 from pulumi_chekt.api.responses import (
     TRACE_HEADER,
     checked_json,
@@ -29,10 +29,10 @@ from pulumi_chekt.api.responses import (
     request_facts,
 )
 from pulumi_chekt.api.retry import RetryPolicy, call_with_retries
-from pulumi_chekt.api.transport import transport_error
+from pulumi_chekt.api.transport import configure_session, transport_error
 from pulumi_chekt.api.urls import DEFAULT_BASE_URL, checked_url, default_token_url
 
-log = logging.getLogger("pulumi_chekt.api")
+log = get_logger("pulumi_chekt.api")  # redaction hook: a logger whose records are redacted
 
 DEFAULT_TIMEOUT = (5.0, 30.0)
 """(connect, read) seconds for every request."""
@@ -72,7 +72,7 @@ class ChektClient:
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self._session = requests.Session()
-        self._session.verify = ca_bundle or True  # TLS verification is never turned off
+        configure_session(self._session, self.base_url, ca_bundle)  # transport hook: CA, proxies, redirects
         self._session.headers["User-Agent"] = f"pulumi-chekt/{__version__}"
         self._session.headers["Accept"] = "application/json"
 
@@ -162,7 +162,7 @@ class ChektClient:
                 request=items[index],
                 is_successful=result["is_successful"],
                 status_code=result.get("status_code"),
-                error_message=result.get("error_message", ""),
+                error_message=echo(result.get("error_message") or ""),  # redaction hook
                 device=result.get("res"),
             )
             for index, result in enumerate(results)

@@ -20,7 +20,6 @@ adopted, another holder of the zone is named). Any other 4xx is final.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,8 +38,9 @@ from pulumi_chekt.api.errors import (
     ChektTokenError,
     ChektTransportError,
 )
+from pulumi_chekt.api.redaction import get_logger
 
-log = logging.getLogger("pulumi_chekt.api")
+log = get_logger("pulumi_chekt.api")  # redacted records
 
 T = TypeVar("T")
 
@@ -84,7 +84,10 @@ def may_have_been_processed(error: ChektError) -> bool:
         return False  # the API request was never sent
     if isinstance(error, ChektTransportError):
         return error.request_sent
-    return (error.status or 0) >= 500 and error.status not in NOT_PROCESSED_STATUSES
+    status = error.status or 0
+    if 300 <= status < 400:
+        return True  # e.g. a 303 "see other" after a POST that the server did carry out
+    return status >= 500 and status not in NOT_PROCESSED_STATUSES
 
 
 class ItemVerdict(Enum):

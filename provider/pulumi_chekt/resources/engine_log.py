@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import logging
 import re
 import sys
 from typing import Any
@@ -21,7 +20,9 @@ from typing import Any
 import grpc  # type: ignore[import-untyped]
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
 
-log = logging.getLogger("pulumi_chekt.provider")
+from pulumi_chekt.api.redaction import get_logger
+
+log = get_logger("pulumi_chekt.provider")  # redacted records
 
 _ADDRESS = re.compile(r"^(127\.0\.0\.1|localhost|\[::1\]):\d+$")
 

@@ -17,7 +17,6 @@ device that nothing moves is an error that names it. Every loop is bounded in at
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
@@ -26,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pulumi_chekt.api import BulkItemResult, ChektClient, ChektError, ChektNotFound, Device
+from pulumi_chekt.api.redaction import get_logger
 from pulumi_chekt.api.retry import (
     ItemVerdict,
     RetryPolicy,
@@ -39,7 +39,7 @@ from pulumi_chekt.resources.plans import Plan, RunPlans
 from pulumi_chekt.resources.snapshot import SiteSnapshot, zone_of
 from pulumi_chekt.resources.zone_order import ZoneMove, next_round
 
-log = logging.getLogger("pulumi_chekt.provider")
+log = get_logger("pulumi_chekt.provider")  # redacted records
 
 Kind = Literal["create", "update", "delete"]
 
