@@ -405,7 +405,7 @@ def table(results: Sequence[SeedResult]) -> str:
             f"{f'{r.token_requests}/{r.api_calls}':>16} {f'{r.devices_listed}/{r.devices}':>15} {r.seconds:>7.0f}"
         )
     rows.append("")
-    rows.append("requests by route (faulted runs):")
+    rows.append("requests by route (all `pulumi up` runs):")
     for r in results:
         routes = Counter({ROUTES.get(key, key): count for key, count in r.requests.items()})
         shown = "  ".join(f"{name} {count}" for name, count in sorted(routes.items()))
@@ -435,6 +435,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=900, help="seconds per pulumi command (default 900)")
     parser.add_argument("--no-preview", action="store_true", help="skip the final `pulumi preview`")
     parser.add_argument(
+        "--no-faults",
+        action="store_true",
+        help="baseline: the same runs with no fault injected (uniqueness still off)",
+    )
+    parser.add_argument(
         "--keep", metavar="DIR", help="keep the projects in DIR (default: a temporary folder)"
     )
     args = parser.parse_args(argv)
@@ -443,9 +448,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     bin_dir = pulumi_bin_dir()
     if bin_dir is None:
         parser.error("the Pulumi CLI was not found: set PULUMI_BIN_DIR or run scripts/get-pulumi.sh")
+    faults: dict[str, Any] = {} if args.no_faults else FAULT_MIX
     print(
         f"chaos: {args.devices} devices over {args.sites} sites, seeds {args.first_seed}.."
-        f"{args.first_seed + args.seeds - 1}, at most {args.max_runs} runs each; faults {FAULT_MIX}, "
+        f"{args.first_seed + args.seeds - 1}, at most {args.max_runs} runs each; faults {faults or 'none'}, "
         f"token lifetime {TOKEN_LIFETIME} s, uniqueness off",
         flush=True,
     )
@@ -461,6 +467,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 bin_dir=bin_dir,
                 timeout=args.timeout,
                 preview=not args.no_preview,
+                faults=faults,
                 log=sys.stderr,
             )
             for seed in range(args.first_seed, args.first_seed + args.seeds)
