@@ -45,6 +45,7 @@ from typing import Any
 from tests.e2e.harness import PulumiProject, pulumi_bin_dir
 
 from pulumi_chekt.localserver import ClientConfig, LocalServer, ServerConfig
+from pulumi_chekt.localserver.store import SETTABLE
 
 DEALER = 2
 FIRST_SITE = 3
@@ -66,16 +67,8 @@ FAULT_MIX: dict[str, Any] = {
 }
 """10 % 5xx (500/502/503/504), 10 % 429 with Retry-After 1 s, 5 % dropped connections (half of them
 after the server processed the request), 50 ms latency with 2 % spikes of 2 s, 5 % item failures."""
-COMPARED_FIELDS = (
-    "device_type",
-    "zone_number",
-    "additional_zone_numbers",
-    "name",
-    "mac",
-    "manufacturer",
-    "model",
-    "serial_number",
-)
+COMPARED_FIELDS = tuple(name for name in SETTABLE if name != "external_device_id")
+"""Every field a create sets, compared between the files and the API."""
 ROUTES = {
     "POST /oauth/token": "token",
     "GET /partner/v1/dealers/{dealerId}/sites/{siteId}/devices": "list",
