@@ -13,7 +13,13 @@ from typing import Any
 import pulumi
 from pulumi.runtime.config import is_config_secret
 
-from pulumi_chekt.resources.settings import CONFIG_KEYS
+from pulumi_chekt.resources.provider_process import (
+    ProviderProcess,
+    provider_config,
+    provider_options,
+    shard_of,
+)
+from pulumi_chekt.resources.settings import CONFIG_KEYS, SECRET_KEYS
 from pulumi_chekt.site import (
     SiteDevices,
     SiteProblem,
@@ -78,7 +84,20 @@ def project_root(start: Path) -> Path:
     return start
 
 
-SECRET_KEYS = ("clientSecret", "apiToken")
+MAX_PROVIDER_PROCESSES = 16
+
+
+def provider_processes(config: pulumi.Config) -> list[ProviderProcess]:
+    """``chekt:providerProcesses`` explicit provider processes (none: the engine's one default provider)."""
+    count = config.get_int("providerProcesses") or 1
+    if not 1 <= count <= MAX_PROVIDER_PROCESSES:
+        raise pulumi.RunError(
+            f"chekt:providerProcesses must be from 1 to {MAX_PROVIDER_PROCESSES}, got {count}"
+        )
+    if count == 1:
+        return []
+    values = provider_config(config)
+    return [ProviderProcess(f"chekt-devices-{index}", values) for index in range(count)]
 
 
 def refuse_plaintext_secrets(config: pulumi.Config) -> None:
@@ -108,8 +127,12 @@ def main() -> None:
         sites = load_sites(files, root)
     except SiteValidationError as error:
         raise pulumi.RunError(str(error)) from None
+    processes = provider_processes(config)
     for site in sites:
-        component = SiteDevices(f"site-{site.dealer_id}-{site.site_id}", site=site)
+        process = processes[shard_of(site.dealer_id, site.site_id, len(processes))] if processes else None
+        component = SiteDevices(
+            f"site-{site.dealer_id}-{site.site_id}", site=site, opts=provider_options(process)
+        )
         pulumi.export(f"site-{site.dealer_id}-{site.site_id}", _summary(component))
     pulumi.export("site_count", len(sites))
     pulumi.export("device_count", sum(len(site.devices) for site in sites))

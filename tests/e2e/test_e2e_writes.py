@@ -9,7 +9,7 @@ from typing import Any
 from pulumi_chekt.api import ChektClient
 from tests.e2e.conftest import device, site
 from tests.e2e.harness import PulumiProject
-from tests.routes import CREATE, UPDATE, count
+from tests.routes import CREATE, TOKEN, UPDATE, count
 
 
 def zones(api: ChektClient) -> dict[str, str]:
@@ -77,3 +77,30 @@ def test_many_devices_are_written_in_few_requests(
     project.up()
     assert sorted(zones(api)) == names
     assert count(admin, CREATE) <= 12  # was 24 creates and 24 lists
+
+
+def test_explicit_provider_processes_take_over_a_stack_without_touching_a_device(
+    project: PulumiProject, api: ChektClient, admin: Any
+) -> None:
+    project.write_site("a.yaml", site(2, 3, device("a1", "001"), device("a2", "002")))
+    project.write_site("b.yaml", site(2, 4, device("b1", "001")))
+    project.write_site("c.yaml", site(5, 6, device("c1", "001")))
+    project.up()
+    devices_before = {d["device_id"] for s in ((2, 3), (2, 4), (5, 6)) for d in api.list_devices(*s)}
+    writes_before = count(admin, CREATE, UPDATE)
+
+    project.run("config", "set", "chekt:providerProcesses", "2")
+    result = project.up()
+    summary = result.output.split("Resources:")[-1]
+    assert "+ 2 created" in summary and "8 unchanged" in summary, summary  # the 2 providers; no device changed
+    assert count(admin, CREATE, UPDATE) == writes_before  # moving to explicit providers writes nothing
+    state = project.exported_state()
+    assert state.count('"type": "pulumi:providers:pulumi-python"') == 2
+
+    tokens = count(admin, TOKEN)
+    project.refresh()
+    assert count(admin, TOKEN) - tokens == 2  # two provider processes, each with its own client
+    assert {d["device_id"] for s in ((2, 3), (2, 4), (5, 6)) for d in api.list_devices(*s)} == devices_before
+
+    project.destroy()
+    assert [d for s in ((2, 3), (2, 4), (5, 6)) for d in api.list_devices(*s)] == []

@@ -19,6 +19,8 @@ CONFIG_KEYS: dict[str, str] = {
     "caBundle": "CHEKT_CA_BUNDLE",
 }
 NAMESPACE = "chekt"
+SECRET_KEYS = ("clientSecret", "apiToken")
+"""Config keys that must be set with --secret (and stay secrets wherever they are passed on)."""
 
 
 @dataclass(frozen=True)
