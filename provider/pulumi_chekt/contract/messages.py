@@ -16,11 +16,12 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema.exceptions import ValidationError
+from pulumi_chekt.contract.schemas import definition_of, passes_fast_check, validator
 
-from pulumi_chekt.contract.schemas import definition_of, validator
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 MAX_SHOWN = 80
 """Longest quoted value in a message; a longer one is cut and ends with an ellipsis."""
@@ -220,6 +221,8 @@ def _flatten(error: ValidationError) -> Iterator[ValidationError]:
 
 def problems(name: str, instance: Any) -> list[SchemaProblem]:
     """Every violation of schema ``name`` by ``instance``, one per mistake, sorted by pointer."""
+    if passes_fast_check(name, instance):
+        return []
     found: list[SchemaProblem] = []
     for top in validator(name).iter_errors(instance):
         for error in _flatten(top):

@@ -77,6 +77,7 @@ class _Frame:
     pointer: str
     key: str | None = None
     key_lines: dict[str, int] = field(default_factory=dict)
+    expecting_key: bool = False
 
 
 _KINDS = {
@@ -99,11 +100,19 @@ def _line(event: Any) -> int:
     return int(event.start_mark.line) + 1
 
 
+_STR = "tag:yaml.org,2002:str"
+
+
 def _scalar(loader: yaml.SafeLoader, event: Any) -> Any:
-    """A scalar built by PyYAML's safe constructor for its (explicit or resolved) tag."""
+    """A scalar built by PyYAML's safe constructor for its (explicit or resolved) tag; text (most
+    values) is returned as it is, without building a node."""
     written: str | None = event.tag
     implicit = written is None or written == "!"
+    if implicit and not event.implicit[0]:
+        return event.value  # quoted: always text
     tag: str = loader.resolve(ScalarNode, event.value, event.implicit) if implicit else str(written)  # type: ignore[no-untyped-call]
+    if tag == _STR:
+        return event.value
     construct = loader.yaml_constructors.get(tag)
     if construct is None or tag in ("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"):
         if implicit:
@@ -120,84 +129,93 @@ def _scalar(loader: yaml.SafeLoader, event: Any) -> Any:
 
 
 class _Builder:
-    """Turns the event stream of one document into data, recording lines and duplicate keys."""
+    """Turns the event stream of one document into data, recording lines and duplicate keys. Written
+    for speed (it runs once per event): dispatch on the event's type, the open container at hand."""
 
     def __init__(self, loader: yaml.SafeLoader, max_depth: int) -> None:
         self.loader = loader
         self.max_depth = max_depth
         self.stack: list[_Frame] = []
+        self.top: _Frame | None = None
         self.parsed = Parsed(None)
-        self.done = False
+        self.lines = self.parsed.lines
 
     def _child_pointer(self, line: int) -> str:
         """The pointer of the value that starts now, recording its line (a key's line for a mapping value)."""
-        if not self.stack:
-            self.parsed.lines[""] = line
+        frame = self.top
+        if frame is None:
+            self.lines[""] = line
             return ""
-        frame = self.stack[-1]
-        if isinstance(frame.value, list):
+        if frame.key is None:  # an item of a list
             pointer = f"{frame.pointer}/{len(frame.value)}"
-            self.parsed.lines[pointer] = line
+            self.lines[pointer] = line
             return pointer
-        assert frame.key is not None
         return f"{frame.pointer}/{escape(frame.key)}"
 
     def _add(self, value: Any) -> None:
         """Attach a finished value to its parent (or make it the document)."""
-        if not self.stack:
+        frame = self.top
+        if frame is None:
             self.parsed.data = value
-            self.done = True
-            return
-        frame = self.stack[-1]
-        if isinstance(frame.value, list):
+        elif frame.key is None:
             frame.value.append(value)
         else:
-            assert frame.key is not None
             frame.value[frame.key] = value
             frame.key = None
+            frame.expecting_key = True
 
     def _key(self, event: Any) -> None:
         """A mapping key: kept as written; a repeated key is recorded with the line of its first use."""
-        frame = self.stack[-1]
-        line = _line(event)
-        if isinstance(event, AliasEvent):
+        frame = self.top
+        assert frame is not None
+        line = event.start_mark.line + 1
+        kind = type(event)
+        if kind is AliasEvent:
             raise YamlLoadError("aliases are not supported", line, frame.pointer)
-        if not isinstance(event, ScalarEvent):
+        if kind is not ScalarEvent:
             raise YamlLoadError("a key must be a plain name, not a list or mapping", line, frame.pointer)
         key = str(event.value)
         pointer = f"{frame.pointer}/{escape(key)}"
-        if key in frame.key_lines:
-            self.parsed.duplicates.append((pointer, line, frame.key_lines[key]))
+        first = frame.key_lines.get(key)
+        if first is not None:
+            self.parsed.duplicates.append((pointer, line, first))
         else:
             frame.key_lines[key] = line
-        self.parsed.lines[pointer] = line
+        self.lines[pointer] = line
         frame.key = key
+        frame.expecting_key = False
 
-    def _open(self, event: Any, container: Any) -> None:
-        tags = _MAP_TAGS if isinstance(container, dict) else _SEQ_TAGS
+    def _open(self, event: Any, container: Any, tags: tuple[str | None, ...]) -> None:
+        line = event.start_mark.line + 1
         if event.tag not in tags:
-            raise YamlLoadError(f"the tag {_tag(event.tag)} is not supported", _line(event))
-        pointer = self._child_pointer(_line(event))
+            raise YamlLoadError(f"the tag {_tag(event.tag)} is not supported", line)
+        pointer = self._child_pointer(line)
         if len(self.stack) >= self.max_depth:
-            raise YamlLoadError(f"nested deeper than {self.max_depth} levels", _line(event), pointer)
-        self.stack.append(_Frame(container, pointer))
+            raise YamlLoadError(f"nested deeper than {self.max_depth} levels", line, pointer)
+        frame = _Frame(container, pointer, expecting_key=isinstance(container, dict))
+        self.stack.append(frame)
+        self.top = frame
+
+    def _close(self) -> None:
+        value = self.stack.pop().value
+        self.top = self.stack[-1] if self.stack else None
+        self._add(value)
 
     def feed(self, event: Any) -> None:
-        expecting_key = (
-            bool(self.stack) and isinstance(self.stack[-1].value, dict) and self.stack[-1].key is None
-        )
-        if expecting_key and not isinstance(event, MappingEndEvent):
+        kind = type(event)
+        frame = self.top
+        if frame is not None and frame.expecting_key and kind is not MappingEndEvent:
             self._key(event)
-        elif isinstance(event, ScalarEvent):
-            self._child_pointer(_line(event))
+        elif kind is ScalarEvent:
+            self._child_pointer(event.start_mark.line + 1)
             self._add(_scalar(self.loader, event))
-        elif isinstance(event, MappingStartEvent):
-            self._open(event, {})
-        elif isinstance(event, SequenceStartEvent):
-            self._open(event, [])
-        elif isinstance(event, MappingEndEvent | SequenceEndEvent):
-            self._add(self.stack.pop().value)
-        elif isinstance(event, AliasEvent):
+        elif kind is MappingStartEvent:
+            self._open(event, {}, _MAP_TAGS)
+        elif kind is SequenceStartEvent:
+            self._open(event, [], _SEQ_TAGS)
+        elif kind is MappingEndEvent or kind is SequenceEndEvent:
+            self._close()
+        elif kind is AliasEvent:
             pointer = self._child_pointer(_line(event))
             raise YamlLoadError("aliases are not supported", _line(event), pointer)
 
@@ -207,22 +225,25 @@ def load_with_lines(text: str, max_depth: int = MAX_DEPTH) -> Parsed:
     cannot parse (never another exception, never unbounded work)."""
     loader = _Loader(text)
     builder = _Builder(loader, max_depth)
+    feed = builder.feed
+    get_event = loader.get_event
     documents = 0
     try:
         while True:
-            event = loader.get_event()  # type: ignore[no-untyped-call]
-            if isinstance(event, StreamEndEvent):
+            event = get_event()  # type: ignore[no-untyped-call]
+            kind = type(event)
+            if kind is StreamEndEvent:
                 break
-            if isinstance(event, StreamStartEvent | DocumentEndEvent):
+            if kind is StreamStartEvent or kind is DocumentEndEvent:
                 continue
-            if isinstance(event, DocumentStartEvent):
+            if kind is DocumentStartEvent:
                 documents += 1
                 if documents > 1:
                     raise YamlLoadError(
                         "a site file holds one YAML document; another starts here", _line(event)
                     )
                 continue
-            builder.feed(event)
+            feed(event)
     except yaml.YAMLError as error:
         raise _syntax_error(error, text, max_depth) from None
     finally:
