@@ -7,6 +7,7 @@ preview with all problems listed, and the API receives no write.
 from __future__ import annotations
 
 import glob
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from pulumi_chekt.site import (
     check_site_file,
     duplicate_site_problems,
 )
+from pulumi_chekt.site.sitefile import project_root
 
 DEFAULT_SITE_GLOBS = ["examples/sites/*.yaml"]
 
@@ -42,15 +44,16 @@ def site_files(patterns: list[str], root: Path) -> list[Path]:
 
 
 def load_sites(files: list[Path], root: Path) -> list[SiteSpec]:
-    """Every site, or SiteValidationError with the problems of all files at once."""
+    """Every site, or SiteValidationError with the problems of all files at once. A file whose real
+    path is outside the project root (a symlink to a secret, say) is refused before it is read."""
     sites: list[SiteSpec] = []
     found: list[SiteProblem] = []
     for path in files:
         shown = path.relative_to(root) if path.is_relative_to(root) else path
-        site, problems = check_site_file(path)
-        found += [SiteProblem(str(shown), p.pointer, p.message, p.line) for p in problems]
+        site, problems = check_site_file(path, root=root)
+        found += [replace(p, file=str(shown)) for p in problems]
         if site is not None:
-            sites.append(SiteSpec(site.dealer_id, site.site_id, site.devices, str(shown)))
+            sites.append(replace(site, source=str(shown)))
     found += duplicate_site_problems(sites)
     if found:
         raise SiteValidationError(found)
@@ -74,14 +77,6 @@ def _summary(component: SiteDevices) -> pulumi.Output[dict[str, Any]]:
             "devices": devices,
         }
     )
-
-
-def project_root(start: Path) -> Path:
-    """The folder holding Pulumi.yaml: site globs are relative to it whatever ``main`` points at."""
-    for folder in (start, *start.parents):
-        if (folder / "Pulumi.yaml").is_file() or (folder / "Pulumi.yml").is_file():
-            return folder
-    return start
 
 
 MAX_PROVIDER_PROCESSES = 16
