@@ -6,12 +6,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv pulumi lint test test-fast bench demo demo-down clean
+.PHONY: help venv pulumi lint test test-fast bench chaos demo demo-down clean
 
 help:
 	@echo "make demo       - pulumi up of examples/sites against a local CHeKT API server"
 	@echo "make demo-down  - destroy the demo stack and stop everything it started"
 	@echo "make test       - ruff, mypy and the whole test suite (unit, local server, end-to-end with the Pulumi CLI)"
+	@echo "make chaos      - fault campaign: real pulumi up through a seeded fault mix, 250 devices x 5 seeds (CHAOS_ARGS=...)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +38,9 @@ test-fast: venv
 
 bench: venv
 	$(BIN)/python benchmarks/bench_provider.py
+
+chaos: venv
+	@PULUMI_BIN_DIR="$$(scripts/get-pulumi.sh | tail -n 1)" $(BIN)/python -m benchmarks.chaos $(CHAOS_ARGS)
 
 demo: venv
 	@scripts/demo.sh up
