@@ -43,10 +43,13 @@ from tests.e2e.harness import REPO, PulumiProject, pulumi_bin_dir
 from tests.e2e.proctree import TreeSampler, classify
 from tests.routes import CREATE, DELETE, GET, LIST, TOKEN, UPDATE
 
+from benchmarks.floor import EXTRAS_ENV
 from pulumi_chekt.localserver import ClientConfig, LocalServer, ServerConfig
 
 OPS = ("up", "preview", "refresh", "update", "destroy")
 VARIANTS = ("project", "floor")
+EXPERIMENTS = ("floor+summary", "floor+outputs", "floor+summary+outputs", "floor+slow", "floor+slow+summary")
+"""The floor with one of the project program's own costs added back (see benchmarks/floor.py)."""
 CHECKPOINTS = ("default", "skipped")
 WRITE_OPS = {"up", "update", "destroy"}
 ROUTE_NAMES = {LIST: "list", GET: "get", CREATE: "create", UPDATE: "update", DELETE: "delete", TOKEN: "token"}
@@ -140,7 +143,9 @@ def make_project(variant: str, root: Path, bin_dir: Path, server: LocalServer, c
     if cell.checkpoints == "skipped":
         env["PULUMI_SKIP_CHECKPOINTS"] = "true"
     project = PulumiProject(root, bin_dir, stack="bench", extra_env=env)
-    if variant == "floor":
+    if variant.startswith("floor+"):
+        env[EXTRAS_ENV] = ",".join(variant.split("+")[1:])
+    if variant.startswith("floor"):
         venv = Path(sys.executable).parent.parent
         root.mkdir(parents=True)
         runtime = {"name": "python", "options": {"virtualenv": str(venv)}}
@@ -371,11 +376,63 @@ def markdown(results: Sequence[Measurement]) -> str:
     lines.append(
         "Process columns are project / floor. CPU s of one process is sampled every 0.1 s; 'all' is exact."
     )
+    variants = list(dict.fromkeys(result.variant for result in results))
+    if any(variant not in VARIANTS for variant in variants):
+        lines += [
+            "",
+            f"{head} " + " | ".join(f"{variant}: wall s / program CPU s" for variant in variants) + " |",
+            "|---:|---:|---:|---|---|" + "---:|" * len(variants),
+        ]
+        for (cell, op), by_variant in pairs.items():
+            cols = [
+                f"{_seconds(by_variant.get(v))} / {_role(by_variant.get(v), 'program', 'cpu_s', '.1f')}"
+                for v in variants
+            ]
+            lines.append(
+                f"| {cell.devices} | {cell.sites} | {cell.latency_ms} ms | {cell.checkpoints} | {op} | "
+                + " | ".join(cols)
+                + " |"
+            )
+    return "\n".join(lines)
+
+
+def summary_markdown(results: Sequence[Measurement]) -> str:
+    """One row per cell: for each operation, project / floor seconds and their ratio (the README table)."""
+    pairs = _pair(results)
+    cells = list(dict.fromkeys(cell for cell, _ in pairs))
+    ops = [op for op in OPS if any(op == o for _, o in pairs)]
+    lines = [
+        "| N | sites | latency | checkpoints | " + " | ".join(ops) + " |",
+        "|---:|---:|---:|---|" + "---|" * len(ops),
+    ]
+    for cell in cells:
+        cols = []
+        for op in ops:
+            by_variant = pairs.get((cell, op), {})
+            project, floor = by_variant.get("project"), by_variant.get("floor")
+            if project and floor and project.ok and floor.ok:
+                cols.append(
+                    f"{project.wall_s:.1f} / {floor.wall_s:.1f} = {project.wall_s / floor.wall_s:.2f}x"
+                )
+            else:
+                cols.append(f"{_seconds(project)} / {_seconds(floor)}")
+        lines.append(
+            f"| {cell.devices} | {cell.sites} | {cell.latency_ms} ms | {cell.checkpoints} | "
+            + " | ".join(cols)
+            + " |"
+        )
     return "\n".join(lines)
 
 
 def to_json(results: Sequence[Measurement]) -> list[dict[str, Any]]:
     return [{**asdict(result), "requests_total": result.requests_total} for result in results]
+
+
+def from_json(rows: list[dict[str, Any]]) -> list[Measurement]:
+    fields = {f for f in Measurement.__dataclass_fields__ if f != "cell"}
+    return [
+        Measurement(cell=Cell(**row["cell"]), **{k: v for k, v in row.items() if k in fields}) for row in rows
+    ]
 
 
 # ---- command line ---------------------------------------------------------------------------------
@@ -420,11 +477,19 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--checkpoints", type=_choices(CHECKPOINTS), default=list(CHECKPOINTS), help="default,skipped"
     )
     parser.add_argument("--ops", type=_choices(OPS), default=list(OPS), help=",".join(OPS))
-    parser.add_argument("--variants", type=_choices(VARIANTS), default=list(VARIANTS), help="project,floor")
+    parser.add_argument(
+        "--variants",
+        type=_choices((*VARIANTS, *EXPERIMENTS)),
+        default=list(VARIANTS),
+        help=f"project,floor (default), or add {','.join(EXPERIMENTS)} to see what those cost",
+    )
     parser.add_argument(
         "--workdir", type=Path, default=REPO / ".state" / "bench", help="stacks live here while a cell runs"
     )
     parser.add_argument("--json", type=Path, help="also write every measurement to this file")
+    parser.add_argument(
+        "--from-json", type=Path, help="print the tables of an earlier --json file, run nothing"
+    )
     parser.add_argument(
         "--op-timeout", type=float, default=3600.0, help="seconds before one CLI run is killed"
     )
@@ -433,6 +498,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.from_json:
+        loaded = from_json(json.loads(args.from_json.read_text(encoding="utf-8")))
+        print(summary_markdown(loaded), markdown(loaded), sep="\n\n")
+        return 0
     bin_dir = pulumi_bin_dir()
     if bin_dir is None:
         print("the Pulumi CLI is needed: run `make bench` or set PULUMI_BIN_DIR", file=sys.stderr)
@@ -469,6 +538,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             timeout=args.op_timeout,
             report=progress,
         )
+    print(summary_markdown(results))
+    print()
     print(markdown(results))
     return 0 if all(result.ok for result in results) else 1
 

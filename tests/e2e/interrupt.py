@@ -8,6 +8,7 @@ Each step's CLI result is kept, so a test can assert on what the user sees (warn
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -39,6 +40,7 @@ class Recovery:
 
     steps: dict[str, CliResult] = field(default_factory=dict)
     repaired: list[str] = field(default_factory=list)  # empty .attrs files removed
+    to_adopt: set[str] = field(default_factory=set)  # external ids the final `up` finds in the API only
 
     def output(self, step: str) -> str:
         return self.steps[step].output
@@ -129,9 +131,10 @@ def empty_state_attrs(project: PulumiProject) -> list[Path]:
     return [path for path in (project.root / "backend").rglob("*.json.attrs") if path.stat().st_size == 0]
 
 
-def recover(project: PulumiProject) -> Recovery:
+def recover(project: PulumiProject, api_external_ids: Callable[[], set[str]]) -> Recovery:
     """The README's recovery steps, in order: repair a torn state write, remove the lock, drop pending
-    creates, converge. Each step's CLI result is kept (``Recovery.steps``)."""
+    creates, converge. Each step's CLI result is kept (``Recovery.steps``), and so are the devices the
+    final ``up`` must adopt: in the API (``api_external_ids()``) but not in state just before it."""
     recovery = Recovery()
     cancel = project.run("cancel", "--yes", check=False)
     if cancel.returncode != 0 and BROKEN_STATE in cancel.output:
@@ -144,6 +147,10 @@ def recover(project: PulumiProject) -> Recovery:
         raise AssertionError(f"pulumi cancel failed:\n{cancel.output[-4000:]}")
     recovery.steps["cancel"] = cancel
     recovery.steps["refresh"] = project.run("refresh", "--clear-pending-creates", "--yes", "--skip-preview")
+    in_state = {
+        r["outputs"]["external_device_id"] for r in state_devices(json.loads(project.exported_state()))
+    }
+    recovery.to_adopt = api_external_ids() - in_state
     recovery.steps["up"] = project.up()
     return recovery
 

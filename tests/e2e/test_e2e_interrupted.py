@@ -55,7 +55,7 @@ def declared() -> dict[str, Any]:
 
 
 def interrupted_and_recovered(
-    project: PulumiProject, admin: AdminClient, case: str
+    project: PulumiProject, admin: AdminClient, api: ChektClient, case: str
 ) -> tuple[Interrupted, Recovery]:
     if case == "skipped-checkpoints":
         project.extra_env["PULUMI_SKIP_CHECKPOINTS"] = "true"
@@ -71,7 +71,9 @@ def interrupted_and_recovered(
     assert blocked.returncode != 0
     expected = BROKEN_STATE if case == "torn-state-write" else "the stack is currently locked by 1 lock(s)"
     assert expected in blocked.output, blocked.output[-3000:]
-    return interrupted, recover(project)
+    return interrupted, recover(
+        project, lambda: {d["external_device_id"] for d in api.list_devices(DEALER, SITE)}
+    )
 
 
 def assert_api_equals_files_and_state(project: PulumiProject, api: ChektClient) -> None:
@@ -95,7 +97,7 @@ def assert_api_equals_files_and_state(project: PulumiProject, api: ChektClient) 
 def test_killed_up_recovers_with_nothing_duplicated_or_lost(
     project: PulumiProject, admin: AdminClient, api: ChektClient, case: str
 ) -> None:
-    interrupted, recovery = interrupted_and_recovered(project, admin, case)
+    interrupted, recovery = interrupted_and_recovered(project, admin, api, case)
 
     assert {"engine", "program", "provider"} <= set(interrupted.killed), interrupted.killed
     assert KILL_AT <= interrupted.devices_after_kill < DEVICES, "the kill did not land mid-way"
@@ -104,4 +106,9 @@ def test_killed_up_recovers_with_nothing_duplicated_or_lost(
         assert BROKEN_STATE in recovery.output("cancel (before repair)")
         assert len(recovery.repaired) == 1
     assert "pending operations" not in recovery.output("up")
+    # Devices the killed run created but did not record, which the final `up` adopts (today silently):
+    # with skipped checkpoints all of them; else those whose create was in flight at the kill (often a
+    # few, possibly none, so not asserted).
+    if case == "skipped-checkpoints":
+        assert len(recovery.to_adopt) == interrupted.devices_after_kill >= KILL_AT
     assert_api_equals_files_and_state(project, api)
