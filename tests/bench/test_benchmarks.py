@@ -7,8 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from benchmarks.engine_bench import Cell, markdown, run_cell, site_files
+from benchmarks.engine_bench import Cell, ListedDevices, markdown, run_cell, site_files
 
+from pulumi_chekt.api import ChektClient
+from pulumi_chekt.localserver import LocalServer
 from tests.e2e.harness import REPO
 
 OPS = ("up", "update", "destroy")
@@ -36,11 +38,39 @@ def test_engine_benchmark_measures_project_and_floor(pulumi_bin: Path, tmp_path:
         assert result.roles["engine"]["peak_rss_mib"] > 0
         assert result.cpu_total_s > 0
         assert result.devices_listed is not None
-    assert by["up", "project"].devices_listed > 0  # today's create lists the site first
 
     table = markdown(results)
     assert table.count("\n| 4 | 2 | 0 ms | skipped | ") == 2 * len(OPS)
     assert "| up |" in table and "x |" in table  # a ratio was computed
+
+
+def test_listed_devices_counts_what_list_calls_return(server: LocalServer, api: ChektClient) -> None:
+    listed = ListedDevices(server)
+    server.admin.seed(
+        [
+            {
+                "dealer_id": 2,
+                "sites": [
+                    {
+                        "site_id": 3,
+                        "devices": [
+                            {
+                                "external_device_id": f"cam-{n}",
+                                "device_type": "camera",
+                                "zone_number": f"{n:03d}",
+                            }
+                            for n in range(3)
+                        ],
+                    }
+                ],
+            }
+        ]
+    )
+    assert listed.total() == 0
+    api.list_devices(2, 3)
+    api.list_devices(2, 3)
+    api.list_devices(2, 4)
+    assert listed.total() == 6
 
 
 def test_site_files_spread_devices_and_rename_all() -> None:
