@@ -121,12 +121,14 @@ class TreeSampler:
 
     def sample_once(self) -> None:
         for pid in descendants(self.root):
-            sample = self.samples.get(pid)
-            if sample is None:
-                argv = cmdline(pid)
-                if not argv:
-                    continue
-                sample = self.samples[pid] = ProcessSample(pid, self.classify(argv))
+            argv = cmdline(pid)
+            if not argv:
+                continue
+            # Classified again every time: a child seen between fork and exec still shows its parent's
+            # command line (the provider's python starts as a copy of its sh wrapper).
+            role = self.classify(argv)
+            sample = self.samples.setdefault(pid, ProcessSample(pid, role))
+            sample.role = role
             sample.peak_rss_kib = max(sample.peak_rss_kib, peak_rss_kib(pid))
             sample.cpu_seconds = max(sample.cpu_seconds, cpu_seconds(pid))
 
