@@ -111,9 +111,11 @@ def test_killed_up_recovers_with_nothing_duplicated_or_lost(
         assert BROKEN_STATE in recovery.output("cancel (before repair)")
         assert len(recovery.repaired) == 1
     assert "pending operations" not in recovery.output("up")
-    # Devices the killed run created but did not record, which the final `up` adopts (today silently):
-    # with skipped checkpoints all of them; else those whose create was in flight at the kill (often a
-    # few, possibly none, so not asserted).
+    # Devices the killed run created but did not record, which the final `up` adopts: with skipped
+    # checkpoints all of them; else those whose create was in flight at the kill (often a few, possibly
+    # none). Each adoption is a warning on its resource, never silent.
     if case == "skipped-checkpoints":
         assert len(recovery.to_adopt) == interrupted.devices_after_kill >= KILL_AT
+    for external_id in recovery.to_adopt:
+        assert f"adopted existing device '{external_id}'" in recovery.output("up"), external_id
     assert_api_equals_files_and_state(project, api)
