@@ -14,7 +14,6 @@ Wall times on a shared machine vary with its load; CPU seconds (user + system) v
 from __future__ import annotations
 
 import argparse
-import itertools
 import os
 import resource
 import statistics
@@ -25,16 +24,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.site.test_loading import alias_bomb
+
 DEVICE_TYPES = ("camera", "camera", "camera", "bridge")
-
-
-def alias_bomb() -> str:
-    """The classic "billion laughs": nine levels of nine aliases, under 500 bytes."""
-    rows = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    names = "abcdefghi"
-    for previous, name in itertools.pairwise(names):
-        rows.append(f"{name}: &{name} [{','.join([f'*{previous}'] * 9)}]")
-    return "\n".join(rows) + "\n"
 
 
 def site_text(dealer: int, site: int, devices: int) -> str:
