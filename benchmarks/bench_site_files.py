@@ -5,8 +5,8 @@ cap, measured with os.wait4 (wall seconds, peak RSS of that process). With ``--c
 case also runs with ``PYTHONPATH=DIR`` (e.g. the provider/ folder of an older checkout), interleaved
 with the current code, so the two are measured in the same conditions.
 
-    .venv/bin/python benchmarks/bench_site_files.py hostile --compare /tmp/old/provider
-    .venv/bin/python benchmarks/bench_site_files.py fleet --files 500 --rounds 3 --compare /tmp/old/provider
+    .venv/bin/python -m benchmarks.bench_site_files hostile --compare /tmp/old/provider
+    .venv/bin/python -m benchmarks.bench_site_files fleet --files 500 --rounds 3 --compare /tmp/old/provider
 
 Wall times on a shared machine vary with its load; CPU seconds (user + system) vary much less.
 """
