@@ -160,7 +160,8 @@ class DeviceProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = normalize(props)
-        op = self.runtime.writer(_site(inputs)).create(inputs)
+        with self.runtime.workers.busy():
+            op = self.runtime.writer(_site(inputs)).create(inputs)
         _raise_failure(op)
         assert op.device is not None
         device_id = op.device["device_id"]
@@ -174,14 +175,16 @@ class DeviceProvider(ResourceProvider):
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         inputs = normalize(news)
-        op = self.runtime.writer(_site(inputs)).update(int(id_), olds, inputs)
+        with self.runtime.workers.busy():
+            op = self.runtime.writer(_site(inputs)).update(int(id_), olds, inputs)
         _raise_failure(op)
         assert op.device is not None
         return UpdateResult(outputs(inputs, op.device))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         external_id = str(props.get("external_device_id") or id_)
-        op = self.runtime.writer(_site(props)).delete(int(id_), external_id)
+        with self.runtime.workers.busy():
+            op = self.runtime.writer(_site(props)).delete(int(id_), external_id)
         _raise_failure(op)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:

@@ -14,6 +14,7 @@ from pulumi_chekt.resources.plans import RunPlans
 from pulumi_chekt.resources.settings import ProviderSettings
 from pulumi_chekt.resources.site_writer import SiteWriter, WriterPolicy
 from pulumi_chekt.resources.snapshot import SiteSnapshot
+from pulumi_chekt.resources.workers import BusyWorkers
 
 SiteKey = tuple[int, int]
 
@@ -24,6 +25,7 @@ class ProviderRuntime:
     def __init__(self, settings: ProviderSettings, policy: WriterPolicy | None = None) -> None:
         self.settings = settings
         self.plans = RunPlans()
+        self.workers = BusyWorkers()
         self._policy = policy or WriterPolicy()
         self._lock = threading.Lock()
         self._client: ChektClient | None = None
@@ -51,7 +53,12 @@ class ProviderRuntime:
         with self._lock:
             if site not in self._writers:
                 self._writers[site] = SiteWriter(
-                    client, *site, snapshot=snapshot, plans=self.plans, policy=self._policy
+                    client,
+                    *site,
+                    snapshot=snapshot,
+                    plans=self.plans,
+                    policy=self._policy,
+                    workers=self.workers,
                 )
             return self._writers[site]
 

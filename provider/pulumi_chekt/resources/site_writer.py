@@ -37,11 +37,13 @@ from pulumi_chekt.resources.errors import DeviceOperationError, item_error
 from pulumi_chekt.resources.fields import API_ONLY_FIELDS, UPDATABLE_FIELDS, api_item, comparable
 from pulumi_chekt.resources.plans import Plan, RunPlans
 from pulumi_chekt.resources.snapshot import SiteSnapshot, zone_of
+from pulumi_chekt.resources.workers import BusyWorkers
 from pulumi_chekt.resources.zone_order import ZoneMove, next_round
 
 log = get_logger("pulumi_chekt.provider")  # redacted records
 
 Kind = Literal["create", "update", "delete"]
+WORKER_CHECK_SECONDS = 0.01
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,7 @@ class SiteWriter:
         snapshot: SiteSnapshot,
         plans: RunPlans,
         policy: WriterPolicy | None = None,
+        workers: BusyWorkers | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -171,6 +174,7 @@ class SiteWriter:
         self.snapshot = snapshot
         self.plans = plans
         self.policy = policy or WriterPolicy()
+        self._workers = workers or BusyWorkers()
         self._clock = clock
         self._sleep = sleep
         self._cond = threading.Condition()
@@ -267,12 +271,14 @@ class SiteWriter:
             due = [op for op in self._pending if op.not_before <= self._clock()]
             first = len(due) if first is None else first
             remaining = deadline - self._clock()
-            if not due or len(due) >= self.policy.gather_target or remaining <= 0:
+            full = len(due) >= self.policy.gather_target or self._workers.all_busy()
+            if not due or full or remaining <= 0:
                 if due:
                     self._arrivals.gathered(first, len(due), waited)
                 return due[: self.policy.max_batch]
             waited = True
-            self._cond.wait(timeout=remaining)
+            # Short slices: a worker taken by another site's call does not notify this condition.
+            self._cond.wait(timeout=min(remaining, WORKER_CHECK_SECONDS))
 
     @contextmanager
     def _unlocked(self) -> Iterator[None]:
