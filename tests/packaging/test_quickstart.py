@@ -4,7 +4,9 @@ The commands are the README's own code block, run by bash in a folder of their o
 of their own (so ``~/pulumi-chekt/dist/<wheel>`` is where the README says it is). Only three things
 are not the README's: the port (8080 may be taken here; a free one is put in its place), the
 passphrase and the confirmation that a person would type (PULUMI_CONFIG_PASSPHRASE and
-PULUMI_SKIP_CONFIRMATIONS in the environment, as the README mentions for the passphrase).
+PULUMI_SKIP_CONFIRMATIONS in the environment, as the README mentions for the passphrase), and
+PULUMI_HOME (Pulumi reads the home folder from the user database, so a HOME of our own would not
+keep its credentials file out of the real one).
 """
 
 from __future__ import annotations
@@ -87,26 +89,30 @@ def test_readme_quick_start_runs_as_written(wheel: Path, tmp_path: Path) -> None
             "PULUMI_CONFIG_PASSPHRASE": "quick-start-passphrase",
             "PULUMI_SKIP_CONFIRMATIONS": "true",
             "PULUMI_SKIP_UPDATE_CHECK": "true",
+            # Pulumi finds its home through the user database, not $HOME: keep it in this test's folder.
+            "PULUMI_HOME": str(home / ".pulumi"),
         },
     )
-    shell = subprocess.Popen(
-        ["bash", "-c", script],
-        cwd=work,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,  # its own process group, so a left-over chekt-local-api can be stopped
-    )
-    try:
-        transcript, _ = shell.communicate(timeout=QUICK_START_TIMEOUT_SECONDS)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(shell.pid, signal.SIGTERM)
-        if shell.poll() is None:
-            shell.kill()
-            shell.wait()
-    (tmp_path / "transcript.txt").write_text(transcript, encoding="utf-8")
+    log = tmp_path / "transcript.txt"
+    with log.open("w", encoding="utf-8") as output:
+        shell = subprocess.Popen(
+            ["bash", "-c", script],
+            cwd=work,
+            env=env,
+            stdout=output,  # a file, not a pipe: a server left running must not keep us waiting
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,  # its own process group, so a left-over chekt-local-api can be stopped
+        )
+        try:
+            shell.wait(timeout=QUICK_START_TIMEOUT_SECONDS)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(shell.pid, signal.SIGTERM)
+            if shell.poll() is None:
+                shell.kill()
+                shell.wait()
+    transcript = log.read_text(encoding="utf-8")
     assert shell.returncode == 0, transcript[-8000:]
 
     project = work / "my-sites"

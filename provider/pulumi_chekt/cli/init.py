@@ -67,6 +67,8 @@ GITIGNORE = """\
 venv/
 __pycache__/
 *.pyc
+# Pulumi state, when kept in the project (README "Quick start"): never commit it.
+.pulumi-state/
 """
 
 
