@@ -63,7 +63,11 @@ def test_the_version_is_written_once() -> None:
     holders = [p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py") if literal in p.read_text()]
     assert holders == ["_version.py"]
     done = subprocess.run(
-        [sys.executable, "-m", "pulumi_chekt.cli", "--version"], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "pulumi_chekt.cli", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     assert done.stdout.strip() == f"chekt-devices {pulumi_chekt.__version__}"
 
