@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv pulumi lint test test-fast test-packaging test-lowest wheel bench demo demo-down clean
+.PHONY: help venv pulumi lint test test-fast test-packaging test-lowest wheel bench chaos demo demo-down clean
 
 help:
 	@echo "make demo       - pulumi up of examples/sites against a local CHeKT API server"
@@ -15,6 +15,7 @@ help:
 	@echo "make wheel      - build dist/pulumi_chekt-<version>-py3-none-any.whl"
 	@echo "make test-packaging - the wheel in a new virtualenv: README Quick start end to end, pre-commit hook"
 	@echo "make test-lowest    - unit tests and one end-to-end test with every dependency at its lower bound"
+	@echo "make chaos      - fault campaign: real pulumi up through a seeded fault mix, 250 devices x 5 seeds (CHAOS_ARGS=...)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -66,6 +67,9 @@ test-lowest:
 
 bench: venv
 	$(BIN)/python benchmarks/bench_provider.py
+
+chaos: venv
+	@PULUMI_BIN_DIR="$$(scripts/get-pulumi.sh | tail -n 1)" $(BIN)/python -m benchmarks.chaos $(CHAOS_ARGS)
 
 demo: venv
 	@scripts/demo.sh up

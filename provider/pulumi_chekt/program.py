@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import glob
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pulumi
 from pulumi.runtime.config import is_config_secret
 
-from pulumi_chekt.resources.settings import CONFIG_KEYS
+from pulumi_chekt.resources.provider_process import (
+    ProviderProcess,
+    provider_config,
+    provider_options,
+    shard_of,
+)
+from pulumi_chekt.resources.settings import CONFIG_KEYS, SECRET_KEYS
 from pulumi_chekt.site import (
     SiteDevices,
     SiteProblem,
@@ -23,6 +30,7 @@ from pulumi_chekt.site import (
     check_site_file,
     duplicate_site_problems,
 )
+from pulumi_chekt.site.sitefile import project_root
 
 DEFAULT_SITE_GLOBS = ["sites/*.yaml"]
 """Where ``chekt-devices init`` puts site files, relative to the folder holding Pulumi.yaml."""
@@ -58,15 +66,16 @@ def site_files(patterns: list[str], root: Path) -> list[Path]:
 
 
 def load_sites(files: list[Path], root: Path) -> list[SiteSpec]:
-    """Every site, or SiteValidationError with the problems of all files at once."""
+    """Every site, or SiteValidationError with the problems of all files at once. A file whose real
+    path is outside the project root (a symlink to a secret, say) is refused before it is read."""
     sites: list[SiteSpec] = []
     found: list[SiteProblem] = []
     for path in files:
         shown = path.relative_to(root) if path.is_relative_to(root) else path
-        site, problems = check_site_file(path)
-        found += [SiteProblem(str(shown), p.pointer, p.message, p.line) for p in problems]
+        site, problems = check_site_file(path, root=root)
+        found += [replace(p, file=str(shown)) for p in problems]
         if site is not None:
-            sites.append(SiteSpec(site.dealer_id, site.site_id, site.devices, str(shown)))
+            sites.append(replace(site, source=str(shown)))
     found += duplicate_site_problems(sites)
     if found:
         raise SiteValidationError(found)
@@ -92,15 +101,20 @@ def _summary(component: SiteDevices) -> pulumi.Output[dict[str, Any]]:
     )
 
 
-def project_root(start: Path) -> Path:
-    """The folder holding Pulumi.yaml: site globs are relative to it whatever ``main`` points at."""
-    for folder in (start, *start.parents):
-        if (folder / "Pulumi.yaml").is_file() or (folder / "Pulumi.yml").is_file():
-            return folder
-    return start
+MAX_PROVIDER_PROCESSES = 16
 
 
-SECRET_KEYS = ("clientSecret", "apiToken")
+def provider_processes(config: pulumi.Config) -> list[ProviderProcess]:
+    """``chekt:providerProcesses`` explicit provider processes (none: the engine's one default provider)."""
+    count = config.get_int("providerProcesses") or 1
+    if not 1 <= count <= MAX_PROVIDER_PROCESSES:
+        raise pulumi.RunError(
+            f"chekt:providerProcesses must be from 1 to {MAX_PROVIDER_PROCESSES}, got {count}"
+        )
+    if count == 1:
+        return []
+    values = provider_config(config)
+    return [ProviderProcess(f"chekt-devices-{index}", values) for index in range(count)]
 
 
 def refuse_plaintext_secrets(config: pulumi.Config) -> None:
@@ -131,8 +145,12 @@ def main() -> None:
         sites = load_sites(files, root)
     except SiteValidationError as error:
         raise pulumi.RunError(str(error)) from None
+    processes = provider_processes(config)
     for site in sites:
-        component = SiteDevices(f"site-{site.dealer_id}-{site.site_id}", site=site)
+        process = processes[shard_of(site.dealer_id, site.site_id, len(processes))] if processes else None
+        component = SiteDevices(
+            f"site-{site.dealer_id}-{site.site_id}", site=site, opts=provider_options(process)
+        )
         pulumi.export(f"site-{site.dealer_id}-{site.site_id}", _summary(component))
     pulumi.export("site_count", len(sites))
     pulumi.export("device_count", sum(len(site.devices) for site in sites))

@@ -14,6 +14,7 @@ from pulumi_chekt.api import (
     ChektClientError,
     ChektForbidden,
     ChektNotFound,
+    ChektTokenError,
     ChektUnauthorized,
 )
 from pulumi_chekt.contract import problems
@@ -122,9 +123,10 @@ def test_403_when_the_client_may_not_use_the_dealer(make_client: Callable[..., C
 def test_401_for_bad_credentials_never_shows_the_secret(make_client: Callable[..., ChektClient]) -> None:
     wrong_secret = "wrong-" + CLIENT_SECRET
     bad = make_client(client_secret=wrong_secret)
-    with pytest.raises(ChektUnauthorized) as caught:
+    with pytest.raises(ChektTokenError) as caught:
         bad.list_devices(2, 3)
     text = str(caught.value) + repr(caught.value) + repr(bad)
+    assert caught.value.status == 401
     assert wrong_secret not in text
     assert "invalid_client" in text
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,10 +12,11 @@ from pulumi_chekt.api import (
     ChektClient,
     ChektConfigError,
     ChektResponseError,
-    ChektTransportError,
+    ChektTokenError,
     RetryPolicy,
     StaticToken,
 )
+from tests.api.stubs import reply
 
 
 @pytest.mark.parametrize(
@@ -61,13 +61,7 @@ class _BrokenApi(BaseHTTPRequestHandler):
     }
 
     def do_GET(self) -> None:
-        body = self.bodies.get(self.path)
-        raw = body.encode() if isinstance(body, str) else json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
+        reply(self, 200, self.bodies.get(self.path))
 
     def log_message(self, *_: object) -> None:
         pass
@@ -112,10 +106,12 @@ def test_an_unreachable_token_endpoint_names_it_with_a_trace_id() -> None:
         token_url="http://127.0.0.1:9/oauth/token",
         retry=RetryPolicy(max_attempts=1),
     )
-    with pytest.raises(ChektTransportError) as caught:
+    with pytest.raises(ChektTokenError) as caught:
         client.list_devices(2, 3)
     message = str(caught.value)
-    assert message.startswith("POST /oauth/token: could not obtain an access token: could not connect")
+    assert message.startswith(
+        "POST /oauth/token: getting an access token from http://127.0.0.1:9/oauth/token failed: could not connect"
+    )
     assert caught.value.trace_id and caught.value.trace_id in message
     assert caught.value.request_sent is False
     assert "super-secret-value" not in message

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
 import re
+import select
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -35,7 +40,7 @@ devices:
 """,
         9,
         "/devices/1/zone_number",
-        "zone_number '001' is already used by /devices/0",
+        'zone_number "001" is already used by /devices/0 (line 6)',
     ),
     "unknown device_type": (
         """\
@@ -48,7 +53,7 @@ devices:
 """,
         5,
         "/devices/0/device_type",
-        "'doorbell' is not one of ['camera', 'bridge']",
+        '"doorbell" is not one of "camera", "bridge"',
     ),
     "yaml syntax error": (
         """\
@@ -60,8 +65,8 @@ devices:
     zone_number: "001"
 """,
         6,
-        "/",
-        "not valid YAML/JSON",
+        "",
+        "not valid YAML/JSON: did not find expected ',' or ']'",
     ),
     "duplicate key": (
         """\
@@ -92,7 +97,7 @@ devices:
     ),
 }
 
-LINE = re.compile(r"^(?P<file>.+?):(?P<line>\d+): (?P<pointer>/\S*): (?P<reason>.+)$")
+LINE = re.compile(r"^(?P<file>.+?):(?P<line>\d+): (?:(?P<pointer>/\S*): )?(?P<reason>.+)$")
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -121,7 +126,7 @@ def test_a_bad_file_is_reported_with_file_line_pointer_and_reason(
     problems = [LINE.match(row) for row in out.splitlines()]
     assert problems, out
     assert all(problems), out  # every problem line has the file:line: pointer: reason shape
-    found = [(m["file"], int(m["line"]), m["pointer"]) for m in problems if m]
+    found = [(m["file"], int(m["line"]), m["pointer"] or "") for m in problems if m]
     assert (str(path), line, pointer) in found, out
     assert reason in out
     assert err.strip().splitlines()[-1].startswith(f"{len(problems)} problem")
@@ -137,7 +142,7 @@ def test_many_files_at_once_and_the_cross_file_rule(tmp_path: Path) -> None:
 
     assert done.returncode == 1
     rows = done.stdout.splitlines()
-    assert f"{again}: /site_id: dealer 7 site 8 is also declared in {good}" in rows
+    assert f"{again}:2: /site_id: dealer 7 site 8 is also declared in {good}:2" in rows
     assert any(row.startswith(f"{bad}:9: /devices/1/zone_number: ") for row in rows)
     assert len(rows) == 2
     assert done.stderr.strip() == "2 problems in 2 of 4 site files"
@@ -176,7 +181,7 @@ def test_a_missing_file_is_invalid_not_a_usage_error(
     missing = tmp_path / "nope.yaml"
     assert main(["validate", str(missing)]) == 1
     out, _ = capsys.readouterr()
-    assert out.startswith(f"{missing}: /: cannot read file: FileNotFoundError")
+    assert out == f"{missing}: cannot read file: No such file or directory\n"
 
 
 @pytest.mark.parametrize(
@@ -200,3 +205,39 @@ def test_every_subcommand_has_help() -> None:
         assert done.returncode == 0, done.stderr
         assert f"usage: chekt-devices {command}" in done.stdout
         assert "Exit status" in " ".join(done.stdout.split())
+
+
+def test_a_progress_line_on_a_terminal_and_none_when_piped(tmp_path: Path) -> None:
+    files = [write(tmp_path, f"s{n}.yaml", GOOD.replace("site_id: 3", f"site_id: {n + 3}")) for n in range(3)]
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "pulumi_chekt.cli", "validate", *map(str, files)],
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            timeout=120,
+            check=False,
+        )
+        os.close(follower)
+        follower = -1
+        terminal = b""
+        while select.select([leader], [], [], 0.5)[0]:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # EIO: the other side is closed and drained
+                break
+            if not chunk:
+                break
+            terminal += chunk
+    finally:
+        os.close(leader)
+        if follower != -1:
+            os.close(follower)
+    assert done.returncode == 0
+    assert done.stdout == b""
+    text = terminal.decode()
+    assert "\rvalidating 1/3 site files" in text
+    assert text.endswith("\r\x1b[K3 site files valid\r\n")  # the progress line is erased, then the summary
+
+    piped = run_cli("validate", *files)
+    assert piped.stderr == "3 site files valid\n"

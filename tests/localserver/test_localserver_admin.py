@@ -163,9 +163,27 @@ def test_faults_round_trip_and_queue(admin: AdminClient) -> None:
 
 def test_admin_errors(server: LocalServer) -> None:
     base = f"{server.url}/_admin"
-    assert requests.put(f"{base}/faults", data=b"{", timeout=10).status_code == 400
+    json_type = {"Content-Type": "application/json"}
+    assert requests.put(f"{base}/faults", data=b"{", headers=json_type, timeout=10).status_code == 400
     assert requests.put(f"{base}/faults", json=[1], timeout=10).status_code == 400
     assert requests.post(f"{base}/faults/queue", json={"times": 0}, timeout=10).status_code == 400
     assert requests.post(f"{base}/seed", json={"dealers": [], "x": 1}, timeout=10).status_code == 400
     assert requests.delete(f"{base}/faults", timeout=10).status_code == 405
     assert requests.get(f"{base}/nope", timeout=10).status_code == 404
+
+
+def test_stats_add_up_the_devices_returned_by_list_calls(api: Api, admin: AdminClient) -> None:
+    for n in range(3):
+        api.create_one(n)
+    api.create([Api.device(9)], site=4)
+    assert admin.stats()["devices_listed"] == 0
+    api.list()
+    api.list()
+    api.list(site=4)
+    api.get(1)  # a single device is not a list
+    api.list(site=999)  # 404: nothing returned
+    stats = admin.stats()
+    assert stats["devices_listed"] == 3 + 3 + 1
+    assert set(stats) == {"total", "requests", "devices_listed", "store"}
+    admin.reset()
+    assert admin.stats()["devices_listed"] == 0

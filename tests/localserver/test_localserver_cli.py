@@ -219,3 +219,85 @@ def test_console_script_is_declared() -> None:
     (script,) = [e for e in entry_points(group="console_scripts") if e.name == "chekt-local-api"]
     assert script.value == "pulumi_chekt.localserver.__main__:main"
     assert callable(script.load())
+
+
+def test_version() -> None:
+    from importlib.metadata import version
+
+    result = subprocess.run(
+        [sys.executable, "-m", "pulumi_chekt.localserver", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert (result.returncode, result.stdout.strip()) == (0, f"chekt-local-api {version('pulumi-chekt')}")
+
+
+def test_a_missing_werkzeug_gives_an_install_hint() -> None:
+    """werkzeug is an optional extra: without it the command says how to install it (no traceback)."""
+    blocked = "import sys; sys.modules['werkzeug'] = None; from pulumi_chekt.localserver.__main__ import main; main(['--port', '0'])"
+    result = subprocess.run(
+        [sys.executable, "-c", blocked], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert result.returncode == 1
+    assert "pip install 'pulumi-chekt[localserver]'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_server_flags_override_the_config_file(config_file: Path) -> None:
+    from pulumi_chekt.localserver.__main__ import build_parser, config_from_args
+
+    args = build_parser().parse_args(
+        [
+            "--config",
+            str(config_file),
+            "--request-timeout",
+            "1.5",
+            "--no-unique-external-ids",
+            "--no-unique-zones",
+            "--fault-error-statuses",
+            "500,502",
+            "--fault-drop-after-rate",
+            "0.05",
+            "--fault-latency-spike-rate",
+            "0.1",
+            "--fault-latency-spike-ms",
+            "2000",
+            "--fault-item-failure-rate",
+            "0.05",
+            "--fault-item-failure-statuses",
+            "500,503,429",
+            "--fault-seed",
+            "3",
+        ]
+    )
+    config = config_from_args(args)
+    assert (config.request_timeout, config.unique_external_ids, config.unique_zones) == (1.5, False, False)
+    assert config.faults == {
+        "error_statuses": [500, 502],
+        "drop_after_rate": 0.05,
+        "latency_spike_rate": 0.1,
+        "latency_spike_ms": 2000,
+        "item_failure_rate": 0.05,
+        "item_failure_statuses": [500, 503, 429],
+        "seed": 3,
+    }
+    defaults = config_from_args(build_parser().parse_args([]))
+    assert (defaults.request_timeout, defaults.unique_external_ids, defaults.unique_zones) == (
+        5.0,
+        True,
+        True,
+    )
+
+
+def test_bad_status_list_flag_exits_2() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pulumi_chekt.localserver", "--fault-error-statuses", "500,abc"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "status codes" in result.stderr

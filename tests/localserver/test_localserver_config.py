@@ -128,3 +128,34 @@ def test_demo_config() -> None:
 def test_port_out_of_range_is_refused() -> None:
     with pytest.raises(ConfigError, match="65535"):
         ServerConfig(port=70000)
+
+
+def test_server_options_from_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "server.yaml"
+    path.write_text("request_timeout: 2.5\nunique_external_ids: false\nunique_zones: false\n")
+    config = load_config(path)
+    assert (config.request_timeout, config.unique_external_ids, config.unique_zones) == (2.5, False, False)
+    defaults = ServerConfig()
+    assert (defaults.request_timeout, defaults.unique_external_ids, defaults.unique_zones) == (
+        5.0,
+        True,
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("request_timeout: 0", "request_timeout"),
+        ("request_timeout: soon", "request_timeout"),
+        ("request_timeout: 100000", "request_timeout"),
+        ("unique_zones: 0", "unique_zones"),
+        ('unique_external_ids: "no"', "unique_external_ids"),
+        ("faults: {error_statuses: [418]}", "error_statuses"),
+    ],
+)
+def test_bad_server_options_are_refused(tmp_path: Path, text: str, words: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=words):
+        load_config(path)

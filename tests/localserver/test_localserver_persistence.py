@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from localserver_helpers import Api
@@ -53,3 +54,46 @@ def test_stop_is_idempotent_and_start_again_works(server_config: ServerConfig) -
     assert not server.running
     with server:
         assert server.admin.health() == {"status": "ok"}
+
+
+OLD_DEVICES_TABLE = """
+CREATE TABLE dealers (dealer_id INTEGER PRIMARY KEY);
+CREATE TABLE sites (
+    dealer_id INTEGER NOT NULL REFERENCES dealers(dealer_id) ON DELETE CASCADE,
+    site_id INTEGER NOT NULL,
+    PRIMARY KEY (dealer_id, site_id)
+);
+CREATE TABLE devices (
+    device_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    dealer_id INTEGER NOT NULL, site_id INTEGER NOT NULL, device_type TEXT NOT NULL,
+    zone_number TEXT NOT NULL, additional_zone_numbers TEXT, manufacturer TEXT,
+    registered_by_partner TEXT NOT NULL, external_device_id TEXT NOT NULL, name TEXT, mac TEXT,
+    model TEXT, serial_number TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+    FOREIGN KEY (dealer_id, site_id) REFERENCES sites(dealer_id, site_id) ON DELETE CASCADE,
+    UNIQUE (dealer_id, site_id, zone_number),
+    UNIQUE (dealer_id, site_id, external_device_id)
+);
+INSERT INTO dealers VALUES (2);
+INSERT INTO sites VALUES (2, 3);
+INSERT INTO devices VALUES (7, 2, 3, 'camera', '001', NULL, NULL, 'adc', 'ext-1', 'old', NULL, NULL, NULL,
+    '2021-07-01T00:00:00.000Z', '2021-07-01T00:00:00.000Z');
+UPDATE sqlite_sequence SET seq = 40 WHERE name = 'devices';
+"""
+
+
+def test_a_database_of_an_earlier_version_opens_without_its_unique_constraints(
+    server_config: ServerConfig, tmp_path: Path
+) -> None:
+    """Earlier versions declared uniqueness in the table; with uniqueness off it must still be possible."""
+    db = tmp_path / "old.sqlite3"
+    with sqlite3.connect(db) as connection:
+        connection.executescript(OLD_DEVICES_TABLE)
+    connection.close()
+    server_config.db_path = db
+    server_config.unique_external_ids = server_config.unique_zones = False
+    with LocalServer(server_config) as server:
+        api = Api(server)
+        assert [(d["device_id"], d["name"]) for d in api.list().json()] == [(7, "old")]
+        duplicate = api.create_one(1)  # same external id and zone as device 7
+        assert duplicate["device_id"] > 40  # the id counter of the old file is kept
+        assert len(api.list().json()) == 2

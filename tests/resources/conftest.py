@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pulumi_chekt.resources import DeviceProvider, provider, settings
+from pulumi_chekt.resources import DeviceProvider
 from tests.conftest import CLIENT_ID, CLIENT_SECRET
 
 ENV_VARS = (
@@ -28,16 +28,15 @@ def chekt_env(server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("CHEKT_TOKEN_URL", server.token_url)
     monkeypatch.setenv("CHEKT_CLIENT_ID", CLIENT_ID)
     monkeypatch.setenv("CHEKT_CLIENT_SECRET", CLIENT_SECRET)
-    settings.reset()
-    provider._site_lists.clear()
     yield
-    settings.reset()
-    provider._site_lists.clear()
 
 
 @pytest.fixture
-def device_provider(chekt_env: None) -> DeviceProvider:
-    return DeviceProvider()
+def device_provider(chekt_env: None) -> Iterator[DeviceProvider]:
+    """A provider as one provider process holds it: its runtime (client, snapshots) built on first use."""
+    made = DeviceProvider()
+    yield made
+    made.runtime.close()
 
 
 def inputs(external_id: str = "cam-1", zone: str = "001", **extra: Any) -> dict[str, Any]:

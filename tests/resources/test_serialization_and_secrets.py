@@ -16,9 +16,9 @@ from tests.conftest import CLIENT_ID, CLIENT_SECRET
 from tests.resources.conftest import ENV_VARS, inputs
 
 
-def test_provider_pickles_by_reference_without_state(chekt_env: None) -> None:
-    settings.client()  # a live client and token exist in this process...
-    encoded = serialize_provider(DeviceProvider())
+def test_provider_pickles_by_reference_without_state(device_provider: DeviceProvider) -> None:
+    device_provider.create(inputs())  # a live client, token, snapshot and writer exist on it...
+    encoded = serialize_provider(device_provider)
     raw = base64.b64decode(encoded)
     assert b"pulumi_chekt.resources.provider" in raw
     assert b"DeviceProvider" in raw
@@ -37,7 +37,6 @@ def test_configure_reads_stack_config_without_environment(
 ) -> None:
     for name in ENV_VARS:
         monkeypatch.delenv(name, raising=False)
-    settings.reset()
     provider = DeviceProvider()
     config = {
         "chekt:baseUrl": server.url,
@@ -50,7 +49,7 @@ def test_configure_reads_stack_config_without_environment(
         created = provider.create(inputs())
         assert created.id
     finally:
-        settings.reset()
+        provider.runtime.close()
 
 
 def test_config_wins_over_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -81,8 +80,15 @@ def test_nothing_the_provider_returns_holds_a_credential(
     read = device_provider.read(created.id, dict(updated.outs or {}))
     check = device_provider.check({}, inputs())
     diff = device_provider.diff(created.id, dict(read.outs or {}), inputs())
-    token = settings.client()._auth.bearer()
+    token = device_provider.runtime.client._auth.bearer()
     everything = repr([created.outs, updated.outs, read.outs, check.inputs, vars(diff)])
     assert CLIENT_SECRET not in everything
     assert token not in everything
     assert CLIENT_ID not in everything
+
+
+def test_the_pickled_provider_is_the_same_bytes_as_in_existing_stacks() -> None:
+    """Every resource's state holds these bytes: if they changed, upgrading would churn every device."""
+    assert serialize_provider(DeviceProvider()) == (
+        "gASVOQAAAAAAAACMH3B1bHVtaV9jaGVrdC5yZXNvdXJjZXMucHJvdmlkZXKUjA5EZXZpY2VQcm92aWRlcpSTlCmBlC4="
+    )

@@ -11,14 +11,17 @@ from pulumi_chekt.api.errors import (
     ChektHTTPError,
     ChektNotFound,
     ChektRateLimited,
+    ChektRedirectError,
     ChektResponseError,
     ChektServerError,
     ChektTimeout,
     ChektTLSError,
+    ChektTokenError,
     ChektTransportError,
     ChektUnauthorized,
 )
 from pulumi_chekt.api.models import BulkItemResult, BulkResult, Device
+from pulumi_chekt.api.redaction import redact
 from pulumi_chekt.api.retry import NO_RETRIES, RetryPolicy
 
 __all__ = [
@@ -34,10 +37,12 @@ __all__ = [
     "ChektHTTPError",
     "ChektNotFound",
     "ChektRateLimited",
+    "ChektRedirectError",
     "ChektResponseError",
     "ChektServerError",
     "ChektTLSError",
     "ChektTimeout",
+    "ChektTokenError",
     "ChektTransportError",
     "ChektUnauthorized",
     "ClientCredentials",
@@ -46,4 +51,5 @@ __all__ = [
     "StaticToken",
     "TokenSource",
     "devices_path",
+    "redact",
 ]

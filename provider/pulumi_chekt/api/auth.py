@@ -8,18 +8,31 @@ API's (see ``responses.raise_for_status``), so callers see one error vocabulary.
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
 from authlib.integrations.requests_client import OAuth2Session
 
-from pulumi_chekt.api.errors import ChektTransportError
+from pulumi_chekt.api.errors import ChektError, ChektTokenError
+from pulumi_chekt.api.redaction import register_client_credentials, register_secret, register_token_response
 from pulumi_chekt.api.responses import TRACE_HEADER, new_trace_id, raise_for_status
-from pulumi_chekt.api.transport import transport_error
+from pulumi_chekt.api.retry import RetryPolicy, call_with_retries
+from pulumi_chekt.api.transport import configure_session, transport_error
 
-# Refresh a cached token this many seconds before it expires, so it cannot expire in flight.
-EXPIRY_LEEWAY_SECONDS = 30
+MAX_RENEWAL_MARGIN_SECONDS = 30.0
+"""A cached token is renewed this long before it expires at most, so it cannot expire in flight..."""
+RENEWAL_MARGIN_FRACTION = 0.25
+"""...and at most a quarter of its lifetime early, so a short-lived token (10 s) is still reused."""
+
+
+def renewal_margin(lifetime_seconds: float | None) -> float:
+    """Seconds before expiry at which a token of this lifetime is renewed: min(30 s, lifetime / 4)."""
+    if lifetime_seconds is None or lifetime_seconds <= 0:
+        return 0.0
+    return min(MAX_RENEWAL_MARGIN_SECONDS, lifetime_seconds * RENEWAL_MARGIN_FRACTION)
 
 
 class TokenSource(Protocol):
@@ -41,6 +54,7 @@ class StaticToken:
         if not token.strip():
             raise ValueError("the API token is empty")
         self._token = token.strip()
+        register_secret(self._token)  # redaction hook
 
     def bearer(self) -> str:
         return self._token
@@ -59,7 +73,12 @@ def _raise_for_token_error(response: requests.Response) -> requests.Response:
 
 
 class ClientCredentials:
-    """OAuth 2.0 client-credentials grant (RFC 6749 section 4.4), token cached until shortly before expiry."""
+    """OAuth 2.0 client-credentials grant (RFC 6749 section 4.4).
+
+    The token is cached until ``renewal_margin(lifetime)`` before it expires. Fetching it is an
+    idempotent call, retried like one (5xx, 429, connection failures, timeouts); when it fails for
+    good, ``ChektTokenError`` says that the API request behind it was never sent.
+    """
 
     def __init__(
         self,
@@ -69,11 +88,16 @@ class ClientCredentials:
         *,
         verify: bool | str = True,
         timeout: float | tuple[float, float] = 30.0,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if not client_id or not client_secret:
             raise ValueError("client credentials need both a client id and a client secret")
+        register_client_credentials(client_id, client_secret)  # redaction hook
         self._token_url = token_url
         self._timeout = timeout
+        self._retry = retry or RetryPolicy()
+        self._sleep = sleep
         self._lock = threading.Lock()
         self._token: dict[str, Any] | None = None
         self._oauth = OAuth2Session(
@@ -81,38 +105,54 @@ class ClientCredentials:
             client_secret,
             token_endpoint=token_url,
             grant_type="client_credentials",
-            leeway=EXPIRY_LEEWAY_SECONDS,
+            leeway=int(MAX_RENEWAL_MARGIN_SECONDS),
         )
-        self._oauth.verify = verify
+        configure_session(self._oauth, token_url, verify)  # transport hook: CA, proxies, redirects
         self._oauth.register_compliance_hook("access_token_response", _raise_for_token_error)
         self.fetch_count = 0
 
     def bearer(self) -> str:
         with self._lock:
             token = self._token
-            if token is None or token.is_expired(leeway=EXPIRY_LEEWAY_SECONDS):  # type: ignore[attr-defined]
-                trace_id = new_trace_id()
-                try:
-                    token = self._oauth.fetch_token(
-                        self._token_url,
-                        grant_type="client_credentials",
-                        headers={TRACE_HEADER: trace_id},
-                        timeout=self._timeout,
-                    )
-                except requests.RequestException as error:
-                    failure = transport_error(error, "POST", urlsplit(self._token_url).path, trace_id)
-                    # Whatever happened to the token request, the API request was not sent: retry is safe.
-                    raise ChektTransportError(
-                        f"could not obtain an access token: {failure.reason}",
-                        request_sent=False,
-                        method=failure.method,
-                        path=failure.path,
-                        trace_id=trace_id,
-                    ) from None
-                self.fetch_count += 1
+            if token is None or self._expiring(token):
+                token = self._fetch_with_retries()
                 self._token = token
-            assert token is not None
             return str(token["access_token"])
+
+    @staticmethod
+    def _expiring(token: dict[str, Any]) -> bool:
+        lifetime = token.get("expires_in")
+        margin = renewal_margin(float(lifetime) if isinstance(lifetime, int | float) else None)
+        return bool(token.is_expired(leeway=margin))  # type: ignore[attr-defined]
+
+    def _fetch_with_retries(self) -> dict[str, Any]:
+        path = urlsplit(self._token_url).path
+        try:
+            return call_with_retries(self._fetch_once, policy=self._retry, idempotent=True, sleep=self._sleep)
+        except ChektError as error:
+            raise ChektTokenError(
+                f"getting an access token from {self._token_url} failed: {error.reason}",
+                method="POST",
+                path=path,
+                status=error.status,
+                trace_id=error.trace_id,
+                api_message=error.api_message,
+            ) from None
+
+    def _fetch_once(self) -> dict[str, Any]:
+        trace_id = new_trace_id()
+        try:
+            token: dict[str, Any] = self._oauth.fetch_token(
+                self._token_url,
+                grant_type="client_credentials",
+                headers={TRACE_HEADER: trace_id},
+                timeout=self._timeout,
+            )
+        except requests.RequestException as error:
+            raise transport_error(error, "POST", urlsplit(self._token_url).path, trace_id) from None
+        register_token_response(token)  # redaction hook: every issued token is a secret
+        self.fetch_count += 1
+        return token
 
     def invalidate(self) -> bool:
         with self._lock:

@@ -6,7 +6,6 @@ and every error names it. Responses are validated against schemas/ before anythi
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -21,6 +20,7 @@ from pulumi_chekt.api.errors import (
     ChektResponseError,
 )
 from pulumi_chekt.api.models import BulkItemResult, BulkResult, Device
+from pulumi_chekt.api.redaction import echo, get_logger
 from pulumi_chekt.api.responses import (
     TRACE_HEADER,
     checked_json,
@@ -29,10 +29,10 @@ from pulumi_chekt.api.responses import (
     request_facts,
 )
 from pulumi_chekt.api.retry import RetryPolicy, call_with_retries
-from pulumi_chekt.api.transport import transport_error
+from pulumi_chekt.api.transport import configure_session, transport_error
 from pulumi_chekt.api.urls import DEFAULT_BASE_URL, checked_url, default_token_url
 
-log = logging.getLogger("pulumi_chekt.api")
+log = get_logger("pulumi_chekt.api")  # redaction hook: a logger whose records are redacted
 
 DEFAULT_TIMEOUT = (5.0, 30.0)
 """(connect, read) seconds for every request."""
@@ -72,7 +72,7 @@ class ChektClient:
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self._session = requests.Session()
-        self._session.verify = ca_bundle or True  # TLS verification is never turned off
+        configure_session(self._session, self.base_url, ca_bundle)  # transport hook: CA, proxies, redirects
         self._session.headers["User-Agent"] = f"pulumi-chekt/{__version__}"
         self._session.headers["Accept"] = "application/json"
 
@@ -94,7 +94,15 @@ class ChektClient:
         auth: TokenSource
         if client_id and client_secret:
             url = checked_url(token_url or default_token_url(base_url), what="tokenUrl")
-            auth = ClientCredentials(client_id, client_secret, url, verify=ca_bundle or True, timeout=timeout)
+            auth = ClientCredentials(
+                client_id,
+                client_secret,
+                url,
+                verify=ca_bundle or True,
+                timeout=timeout,
+                retry=retry,
+                sleep=sleep,
+            )
         elif api_token:
             auth = StaticToken(api_token)
         else:
@@ -116,7 +124,8 @@ class ChektClient:
         return body
 
     def create_devices(self, dealer_id: int, site_id: int, items: Sequence[Mapping[str, Any]]) -> BulkResult:
-        """Bulk create. Not idempotent: retried only when the server provably did not process it."""
+        """Bulk create. Not idempotent: re-sent here only when the server provably did not process it;
+        after an ambiguous failure (``retry.may_have_been_processed``) the caller looks the devices up."""
         sent = [dict(item) for item in items]
         path = devices_path(dealer_id, site_id)
         return self._bulk("POST", path, sent, sent, idempotent=False)
@@ -153,7 +162,7 @@ class ChektClient:
                 request=items[index],
                 is_successful=result["is_successful"],
                 status_code=result.get("status_code"),
-                error_message=result.get("error_message", ""),
+                error_message=echo(result.get("error_message") or ""),  # redaction hook
                 device=result.get("res"),
             )
             for index, result in enumerate(results)

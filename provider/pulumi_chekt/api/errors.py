@@ -2,10 +2,13 @@
 
 Every error carries what a person needs to find the request in CHeKT's logs (method, path, status,
 ``x-partner-trace-id``) and the API's own message, and never the bearer token or client secret:
-messages are built only from those fields.
+messages are built only from those fields, and every one passes through ``redaction`` (the API's
+message may quote our own request headers back).
 """
 
 from __future__ import annotations
+
+from pulumi_chekt.api.redaction import echo, redact
 
 
 class ChektError(Exception):
@@ -25,9 +28,9 @@ class ChektError(Exception):
         self.path = path
         self.status = status
         self.trace_id = trace_id
-        self.api_message = api_message
-        self.reason = message
-        super().__init__(self._render(message))
+        self.api_message = echo(api_message)  # redaction hook
+        self.reason = redact(message)  # redaction hook
+        super().__init__(redact(self._render(message)))  # redaction hook
 
     def _render(self, message: str) -> str:
         where = f"{self.method} {self.path}".strip()
@@ -51,6 +54,13 @@ class ChektTransportError(ChektError):
     def __init__(self, message: str, *, request_sent: bool, **kwargs: object) -> None:
         self.request_sent = request_sent
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
+
+
+class ChektTokenError(ChektError):
+    """Getting an access token failed, after the token endpoint's own retries. The API request it was
+    for was never sent, so nothing was processed; ``status`` is the token endpoint's, if it answered."""
+
+    request_sent = False
 
 
 class ChektTLSError(ChektTransportError):
@@ -99,6 +109,11 @@ class ChektServerError(ChektHTTPError):
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object) -> None:
         self.retry_after = retry_after
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
+
+
+class ChektRedirectError(ChektHTTPError):
+    """3xx: the API tried to send us elsewhere; redirects are never followed (the request would be
+    re-sent, with its token, to a host nobody configured)."""
 
 
 class ChektResponseError(ChektError):

@@ -17,10 +17,10 @@ from pulumi_chekt.api.errors import (
     ChektServerError,
     error_class_for,
 )
+from pulumi_chekt.api.redaction import echo
 from pulumi_chekt.contract import problems
 
 TRACE_HEADER = "x-partner-trace-id"
-_MAX_MESSAGE = 300
 
 
 def new_trace_id() -> str:
@@ -47,9 +47,9 @@ def api_message(response: requests.Response) -> str:
     if isinstance(body, dict):
         for key in ("message", "error_message", "error_description", "error"):
             if isinstance(body.get(key), str) and body[key]:
-                return str(body[key])[:_MAX_MESSAGE]
-    text = (response.text or "").strip()
-    return text[:_MAX_MESSAGE] if text else (response.reason or "no message")
+                return echo(body[key])  # redaction hook
+    text = echo(response.text or "")  # redaction hook
+    return text or echo(response.reason or "no message")
 
 
 def retry_after_seconds(response: requests.Response) -> float | None:
@@ -97,7 +97,7 @@ def checked_json(response: requests.Response, schema_name: str) -> Any:
         ) from None
     found = problems(schema_name, body)
     if found:
-        shown = "; ".join(str(p) for p in found[:3])
+        shown = "; ".join(echo(p, keep_tail=True) for p in found[:3])  # redaction hook
         more = f" (and {len(found) - 3} more)" if len(found) > 3 else ""
         raise ChektResponseError(
             f"the API response does not match {schema_name}.schema.json: {shown}{more}",

@@ -22,10 +22,9 @@ from pulumi_chekt.cli.common import EXIT_OK, PROG, report_error
 from pulumi_chekt.cli.credentials import ENVIRONMENT_HELP, add_site_arguments, client_from
 from pulumi_chekt.cli.schema import PROJECT_SCHEMA_PATH
 from pulumi_chekt.contract import schema
-from pulumi_chekt.program import project_root
 from pulumi_chekt.resources.fields import normalize
 from pulumi_chekt.site import SiteProblem
-from pulumi_chekt.site.sitefile import parse_site_text, validate_site_data
+from pulumi_chekt.site.sitefile import parse_site_text, project_root, validate_site_data
 
 
 def site_device_fields() -> tuple[str, ...]:

@@ -22,11 +22,33 @@ Choices where the reference is silent:
   from other peers); admin requests are not counted and never faulted. Seeded devices default to
   ``registered_by_partner: "chekt"``.
 * Faults apply to every API request, the token endpoint included.
+* Each connection must deliver its whole request within ``request_timeout`` seconds (of waiting for
+  the client); ``/_admin/`` refuses a non-loopback ``Host``, a browser ``Origin`` or cross-site
+  ``Sec-Fetch-Site``, and POST/PUT bodies that are not ``application/json``.
+* Uniqueness of ``external_device_id`` and ``zone_number`` within a site is on by default and can be
+  switched off (``unique_external_ids``, ``unique_zones``): the reference never says it is enforced.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from pulumi_chekt.localserver.admin_client import AdminClient, AdminError
 from pulumi_chekt.localserver.config import ApiKeyConfig, ClientConfig, ConfigError, ServerConfig, load_config
-from pulumi_chekt.localserver.server import LocalServer
+
+if TYPE_CHECKING:
+    from pulumi_chekt.localserver.server import LocalServer
+
+
+def __getattr__(name: str) -> Any:
+    """``LocalServer`` is imported on first use: it needs werkzeug (the ``localserver`` extra), and the
+    command line must be able to say so instead of failing on import."""
+    if name == "LocalServer":
+        from pulumi_chekt.localserver.server import LocalServer  # noqa: PLC0415
+
+        return LocalServer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "AdminClient",

@@ -1,12 +1,14 @@
 """Command line: ``chekt-local-api`` or ``python -m pulumi_chekt.localserver``.
 
 Prints exactly one line to stdout once it listens (``CHeKT local API listening on <url>``) so that
-scripts can wait for it; the request log goes to stderr. Stops cleanly on SIGTERM or SIGINT.
+scripts can wait for it; the request log goes to stderr. Stops cleanly on SIGTERM or SIGINT. The server
+needs werkzeug, an optional extra of the package: without it this prints how to install it.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import logging
 import os
 import signal
@@ -15,19 +17,57 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pulumi_chekt.localserver.config import ConfigError, ServerConfig, is_loopback, load_config
-from pulumi_chekt.localserver.server import LocalServer
 
+if TYPE_CHECKING:
+    from pulumi_chekt.localserver.server import LocalServer
+
+INSTALL_HINT = "pip install 'pulumi-chekt[localserver]'"
 _FAULT_FLAGS = {
     "fault_error_rate": "error_rate",
     "fault_error_status": "error_status",
+    "fault_error_statuses": "error_statuses",
     "fault_rate_limit_rate": "rate_limit_rate",
     "fault_retry_after": "retry_after",
     "fault_latency_ms": "latency_ms",
+    "fault_latency_spike_rate": "latency_spike_rate",
+    "fault_latency_spike_ms": "latency_spike_ms",
     "fault_drop_rate": "drop_rate",
+    "fault_drop_after_rate": "drop_after_rate",
+    "fault_item_failure_rate": "item_failure_rate",
+    "fault_item_failure_statuses": "item_failure_statuses",
+    "fault_seed": "seed",
 }
+_SERVER_FLAGS = ("token_lifetime", "max_body_bytes", "request_timeout", "unique_external_ids", "unique_zones")
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("pulumi-chekt")
+    except importlib.metadata.PackageNotFoundError:  # running from a source tree that is not installed
+        return "unknown"
+
+
+def _statuses(text: str) -> list[int]:
+    """``500,502,503`` as a list of integers (the fault settings check the range)."""
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated status codes, got {text!r}") from None
+
+
+def _load_server() -> type[LocalServer]:
+    """The server class, or exit with an install hint when its optional dependency is missing."""
+    try:
+        from pulumi_chekt.localserver.server import LocalServer  # noqa: PLC0415 (werkzeug is optional)
+    except ImportError as error:
+        if (error.name or "").partition(".")[0] != "werkzeug":
+            raise
+        print(f"chekt-local-api needs werkzeug, which is not installed: {INSTALL_HINT}", file=sys.stderr)
+        sys.exit(1)
+    return LocalServer
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Without --config: client demo-client/demo-secret (partner adc), API key demo-api-key "
         "(partner chekt), dealer 2 with sites 3 and 4. Admin endpoints under /_admin/ need no credentials.",
     )
+    parser.add_argument("--version", action="version", version=f"chekt-local-api {_version()}")
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port; 0 picks a free one (default 8080)")
     parser.add_argument(
@@ -48,10 +89,32 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--token-lifetime", type=int, metavar="SECONDS", help="access token lifetime")
     parser.add_argument("--max-body-bytes", type=int, metavar="N", help="largest accepted request body")
     parser.add_argument(
+        "--request-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="close a connection that has not sent its whole request within this time (default 5)",
+    )
+    parser.add_argument(
+        "--unique-external-ids",
+        action=argparse.BooleanOptionalAction,
+        help="refuse (409) a second device with the same external_device_id in a site (default on)",
+    )
+    parser.add_argument(
+        "--unique-zones",
+        action=argparse.BooleanOptionalAction,
+        help="refuse (409) a second device with the same zone_number in a site (default on)",
+    )
+    parser.add_argument(
         "--fault-error-rate", type=float, metavar="R", help="share of requests answered with an error"
     )
     parser.add_argument(
         "--fault-error-status", type=int, metavar="STATUS", help="status of those errors (503)"
+    )
+    parser.add_argument(
+        "--fault-error-statuses",
+        type=_statuses,
+        metavar="S,S",
+        help="5xx statuses to pick from at random instead (e.g. 500,502,503,504)",
     )
     parser.add_argument(
         "--fault-rate-limit-rate", type=float, metavar="R", help="share of requests answered 429"
@@ -59,7 +122,31 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--fault-retry-after", type=int, metavar="S", help="Retry-After seconds of a 429")
     parser.add_argument("--fault-latency-ms", type=int, metavar="MS", help="delay added to every API request")
     parser.add_argument(
+        "--fault-latency-spike-rate", type=float, metavar="R", help="share of requests delayed further"
+    )
+    parser.add_argument(
+        "--fault-latency-spike-ms", type=int, metavar="MS", help="the further delay of a spike"
+    )
+    parser.add_argument(
         "--fault-drop-rate", type=float, metavar="R", help="share of connections dropped unanswered"
+    )
+    parser.add_argument(
+        "--fault-drop-after-rate",
+        type=float,
+        metavar="R",
+        help="share of requests processed, then dropped unanswered",
+    )
+    parser.add_argument(
+        "--fault-item-failure-rate", type=float, metavar="R", help="share of bulk items failed alone"
+    )
+    parser.add_argument(
+        "--fault-item-failure-statuses",
+        type=_statuses,
+        metavar="S,S",
+        help="statuses of those item failures (default 500)",
+    )
+    parser.add_argument(
+        "--fault-seed", type=int, metavar="N", help="seed of the fault rates (reproducible runs)"
     )
     parser.add_argument(
         "--port-file", metavar="PATH", help="write the bound port to this file once listening"
@@ -74,16 +161,19 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
     faults.update(
         {key: getattr(args, flag) for flag, key in _FAULT_FLAGS.items() if getattr(args, flag) is not None}
     )
+    server: dict[str, Any] = {
+        name: getattr(base, name) if getattr(args, name) is None else getattr(args, name)
+        for name in _SERVER_FLAGS
+    }
     return ServerConfig(
         clients=base.clients,
         api_keys=base.api_keys,
         dealers=base.dealers,
-        token_lifetime=base.token_lifetime if args.token_lifetime is None else args.token_lifetime,
         db_path=args.db if args.db is not None else base.db_path,
-        max_body_bytes=base.max_body_bytes if args.max_body_bytes is None else args.max_body_bytes,
         faults=faults or None,
         host=args.host,
         port=args.port,
+        **server,
     )
 
 
@@ -98,6 +188,7 @@ def _write_port_file(path: str, port: int) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = build_parser()
     args = parser.parse_args(argv)
+    server_class = _load_server()
     if not is_loopback(args.host):
         parser.error(f"--host {args.host!r} is not a loopback address; this server only listens locally")
     try:
@@ -113,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
-    server = LocalServer(config, poll_interval=0.2)
+    server = server_class(config, poll_interval=0.2)
     try:
         server.start()
     except OSError as error:

@@ -1,12 +1,17 @@
 """Handlers of the ``/_admin/`` endpoints: health, stats, reset, seed and fault control.
 
-They need no credentials, which is acceptable only because the server listens on loopback alone;
-as a second guard, a request whose peer address is not loopback is refused with 403. Admin
+They need no credentials, which is acceptable only because nothing but a local program can reach
+them. The server listens on loopback alone, and :func:`check_caller` keeps out what a web page in a
+local browser can send: a request whose peer is not loopback, whose ``Host`` is not a loopback name
+(DNS rebinding), that carries a browser's ``Origin`` or a cross-site ``Sec-Fetch-Site``, or that
+writes (POST/PUT) with a body type other than JSON (a page may POST ``text/plain`` or a form to any
+address without asking first; JSON needs a CORS preflight, which this server never grants). Admin
 requests are neither counted in the stats nor subject to fault injection.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,9 +28,33 @@ from pulumi_chekt.localserver.store import MAX_ID, Conflict
 SEED_PARTNER = "chekt"  # registered_by_partner of a seeded device that does not name one
 
 
-def require_loopback(request: ApiRequest) -> None:
+_HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[^:\[\]@/]+)(?::[0-9]{1,5})?")
+_BROWSER_SITES = ("none", "same-origin")  # Sec-Fetch-Site of an address typed by the user, or same page
+_WRITE_METHODS = ("POST", "PUT", "PATCH")
+
+
+def _loopback_host(header: str | None) -> bool:
+    """Whether a Host header names this machine: localhost or a loopback address, with any port."""
+    match = _HOST.fullmatch(header or "")
+    return match is not None and is_loopback(match.group(1).lower())
+
+
+def check_caller(request: ApiRequest) -> None:
+    """Refuse (403, 415) an admin request that a web page or a remote peer could have made."""
     if not is_loopback(str(request.remote_addr or "")):
         raise ApiError(403, "admin endpoints are only served to loopback clients")
+    if not _loopback_host(request.environ.get("HTTP_HOST")):
+        raise ApiError(
+            403, "admin endpoints only answer a loopback Host header (127.0.0.1, localhost, [::1])"
+        )
+    if "Origin" in request.headers:
+        raise ApiError(403, "admin endpoints refuse requests from web pages (Origin header)")
+    if request.headers.get("Sec-Fetch-Site", "none").lower() not in _BROWSER_SITES:
+        raise ApiError(403, "admin endpoints refuse requests from web pages (Sec-Fetch-Site header)")
+    if request.method in _WRITE_METHODS and request.mimetype != "application/json":
+        raise ApiError(
+            415, f"admin endpoints accept {request.method} only with Content-Type application/json"
+        )
 
 
 def health(state: ServerState, request: ApiRequest, args: Mapping[str, str]) -> Response:
@@ -33,6 +62,7 @@ def health(state: ServerState, request: ApiRequest, args: Mapping[str, str]) -> 
 
 
 def stats(state: ServerState, request: ApiRequest, args: Mapping[str, str]) -> Response:
+    """``total``, ``requests`` (per route), ``devices_listed`` (devices in list answers) and ``store``."""
     return json_response({**state.stats.snapshot(), "store": state.store.counts()})
 
 

@@ -24,6 +24,8 @@ class AdminClient:
         self.timeout = timeout
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
+        if body is None and method != "GET":
+            body = {}  # the server accepts writes only as JSON, even when there is nothing to say
         response = requests.request(method, f"{self.base_url}/_admin/{path}", json=body, timeout=self.timeout)
         if not response.ok:
             try:
@@ -38,7 +40,8 @@ class AdminClient:
         return result
 
     def stats(self) -> dict[str, Any]:
-        """``{"total": n, "requests": {"<METHOD> <route template>": count}, "store": {...}}``."""
+        """``{"total": n, "requests": {"<METHOD> <route template>": count}, "devices_listed": n,
+        "store": {...}}``; ``devices_listed`` adds up the devices of every list-devices answer."""
         result: dict[str, Any] = self._call("GET", "stats")
         return result
 

@@ -1,4 +1,4 @@
-"""The WSGI application: routing, request counting, fault injection and error bodies.
+"""The WSGI application: dispatch (routes in ``urls.py``), request counting, fault injection and errors.
 
 API requests are counted, then fault injection decides (before handling) whether to delay,
 answer with an injected status or drop the connection, and (after handling) whether to replace
@@ -12,70 +12,26 @@ import logging
 import re
 import socket
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from contextlib import suppress
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Response
 
-from pulumi_chekt.localserver import admin, devices, oauth
+from pulumi_chekt.localserver import admin
+from pulumi_chekt.localserver.connection import RequestTimedOut
 from pulumi_chekt.localserver.faults import Action
 from pulumi_chekt.localserver.responses import TRACE_HEADER, ApiError, ApiRequest, error_response
 from pulumi_chekt.localserver.state import ServerState
+from pulumi_chekt.localserver.urls import ADMIN_MAP, ADMIN_PREFIX, API_MAP, Handler
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 logger = logging.getLogger("pulumi_chekt.localserver")
 
-Handler = Callable[[ServerState, ApiRequest, Mapping[str, str]], Response]
-
-DEVICES = "/partner/v1/dealers/<dealerId>/sites/<siteId>/devices"
-API_HANDLERS: dict[str, Handler] = {
-    "token": oauth.token,
-    "list_devices": devices.list_devices,
-    "create_devices": devices.create_devices,
-    "update_devices": devices.update_devices,
-    "delete_devices": devices.delete_devices,
-    "get_device": devices.get_device,
-}
-API_MAP = Map(
-    [
-        Rule("/oauth/token", methods=["POST"], endpoint="token"),
-        Rule(DEVICES, methods=["GET"], endpoint="list_devices"),
-        Rule(DEVICES, methods=["POST"], endpoint="create_devices"),
-        Rule(DEVICES, methods=["PUT"], endpoint="update_devices"),
-        Rule(f"{DEVICES}/bulk-delete", methods=["POST"], endpoint="delete_devices"),
-        Rule(f"{DEVICES}/<deviceId>", methods=["GET"], endpoint="get_device"),
-    ],
-    strict_slashes=False,
-    merge_slashes=False,
-)
-ADMIN_PREFIX = "/_admin/"
-ADMIN_HANDLERS: dict[str, Handler] = {
-    "health": admin.health,
-    "stats": admin.stats,
-    "reset": admin.reset,
-    "seed": admin.seed,
-    "get_faults": admin.get_faults,
-    "put_faults": admin.put_faults,
-    "queue_fault": admin.queue_fault,
-}
-ADMIN_MAP = Map(
-    [
-        Rule("/_admin/health", methods=["GET"], endpoint="health"),
-        Rule("/_admin/stats", methods=["GET"], endpoint="stats"),
-        Rule("/_admin/reset", methods=["POST"], endpoint="reset"),
-        Rule("/_admin/seed", methods=["POST"], endpoint="seed"),
-        Rule("/_admin/faults", methods=["GET"], endpoint="get_faults"),
-        Rule("/_admin/faults", methods=["PUT"], endpoint="put_faults"),
-        Rule("/_admin/faults/queue", methods=["POST"], endpoint="queue_fault"),
-    ],
-    strict_slashes=False,
-    merge_slashes=False,
-)
 UNMATCHED = "(unmatched)"
 
 
@@ -154,6 +110,8 @@ class LocalApiApp:
                 with suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
             raise ConnectionDropped("connection dropped by fault injection") from None
+        except RequestTimedOut:
+            raise  # the client was too slow to send its body: werkzeug closes the connection unanswered
         except Exception:
             if self.state.closed:
                 response = error_response(503, "the server is stopping", trace_id)
@@ -164,18 +122,12 @@ class LocalApiApp:
             response.headers[TRACE_HEADER] = trace_id
         return response(environ, start_response)
 
-    def _dispatch(
-        self,
-        handlers: Mapping[str, Handler],
-        request: ApiRequest,
-        trace_id: str | None,
-        match: RouteMatch,
-    ) -> Response:
+    def _dispatch(self, request: ApiRequest, trace_id: str | None, match: RouteMatch) -> Response:
         try:
             if match.failure is not None:
                 raise match.failure
             assert match.rule is not None
-            return handlers[str(match.rule.endpoint)](self.state, request, match.args)
+            return cast(Handler, match.rule.endpoint)(self.state, request, match.args)
         except ApiError as error:
             return error_response(error.status, error.message, trace_id, error.headers)
         except HTTPException as error:
@@ -183,10 +135,10 @@ class LocalApiApp:
 
     def _admin(self, request: ApiRequest, trace_id: str | None) -> Response:
         try:
-            admin.require_loopback(request)
+            admin.check_caller(request)
         except ApiError as error:
             return error_response(error.status, error.message, trace_id)
-        return self._dispatch(ADMIN_HANDLERS, request, trace_id, _route(ADMIN_MAP, request))
+        return self._dispatch(request, trace_id, _route(ADMIN_MAP, request))
 
     def _api(self, request: ApiRequest, trace_id: str | None) -> Response:
         match = _route(API_MAP, request)
@@ -198,7 +150,7 @@ class LocalApiApp:
             injected = self._inject(plan.before, trace_id)
             if injected is not None:
                 return injected
-        response = self._dispatch(API_HANDLERS, request, trace_id, match)
+        response = self._dispatch(request, trace_id, match)
         if plan.after is not None:
             injected = self._inject(plan.after, trace_id)
             if injected is not None:

@@ -24,6 +24,8 @@ PARTNERS: tuple[str, ...] = tuple(schema("common")["$defs"]["registered_by_partn
 
 DEFAULT_TOKEN_LIFETIME = 3600
 DEFAULT_MAX_BODY_BYTES = 1_048_576
+DEFAULT_REQUEST_TIMEOUT = 5.0
+MAX_REQUEST_TIMEOUT = 3600.0
 
 
 class ConfigError(ValueError):
@@ -58,6 +60,20 @@ def _positive_int(value: Any, where: str) -> int:
 def _non_negative_int(value: Any, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ConfigError(f"{where} must be a non-negative integer, got {value!r}")
+    return value
+
+
+def _seconds(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= MAX_REQUEST_TIMEOUT:
+        raise ConfigError(
+            f"{where} must be a number of seconds above 0 and at most {MAX_REQUEST_TIMEOUT:g}, got {value!r}"
+        )
+    return float(value)
+
+
+def _flag(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where} must be true or false, got {value!r}")
     return value
 
 
@@ -109,6 +125,11 @@ class ServerConfig:
 
     ``dealers`` maps dealer id to the site ids created at start (and again on ``/_admin/reset``).
     ``faults`` is a fault configuration as accepted by ``PUT /_admin/faults`` (see ``faults.py``).
+    ``request_timeout`` is how long, in seconds of waiting for the client, a connection may take to
+    deliver its whole request (headers and body); a connection that takes longer is closed unanswered.
+    ``unique_external_ids`` / ``unique_zones`` make a duplicate ``external_device_id`` / ``zone_number``
+    within a site a 409. The reference never says the real API enforces either, so a fault campaign turns
+    them off: a client that creates a device twice then leaves two devices behind instead of a 409.
     """
 
     clients: Sequence[ClientConfig] = field(default_factory=list)
@@ -120,6 +141,9 @@ class ServerConfig:
     faults: Mapping[str, Any] | None = None
     host: str = "127.0.0.1"
     port: int = 0
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    unique_external_ids: bool = True
+    unique_zones: bool = True
 
     def __post_init__(self) -> None:
         if not is_loopback(self.host):
@@ -130,6 +154,9 @@ class ServerConfig:
             raise ConfigError(f"port must be at most 65535, got {self.port}")
         _non_negative_int(self.token_lifetime, "token_lifetime")
         _positive_int(self.max_body_bytes, "max_body_bytes")
+        self.request_timeout = _seconds(self.request_timeout, "request_timeout")
+        _flag(self.unique_external_ids, "unique_external_ids")
+        _flag(self.unique_zones, "unique_zones")
         ids = [client.client_id for client in self.clients]
         duplicates = sorted({cid for cid in ids if ids.count(cid) > 1})
         if duplicates:
@@ -160,7 +187,10 @@ class ServerConfig:
         """Build from the config-file structure (keys: clients, api_keys, dealers, token_lifetime, ...)."""
         if not isinstance(data, Mapping):
             raise ConfigError("the configuration must be a mapping at the top level")
-        known = {"clients", "api_keys", "dealers", "token_lifetime", "max_body_bytes", "faults", "db_path"}
+        known = {
+            "clients", "api_keys", "dealers", "token_lifetime", "max_body_bytes", "faults", "db_path",
+            "request_timeout", "unique_external_ids", "unique_zones",
+        }  # fmt: skip
         unknown = sorted(set(data) - known)
         if unknown:
             raise ConfigError(f"unknown configuration keys: {', '.join(map(str, unknown))}")
@@ -189,6 +219,9 @@ class ServerConfig:
             max_body_bytes=data.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES),
             faults=faults,
             db_path=db_path,
+            request_timeout=data.get("request_timeout", DEFAULT_REQUEST_TIMEOUT),
+            unique_external_ids=data.get("unique_external_ids", True),
+            unique_zones=data.get("unique_zones", True),
         )
 
 

@@ -78,7 +78,9 @@ def checked_body(request: ApiRequest, schema_name: str) -> Any:
 
 def list_devices(state: ServerState, request: ApiRequest, args: Mapping[str, str]) -> Response:
     _, dealer_id, site_id = site_of(state, request, args)
-    return json_response(state.store.list_devices(dealer_id, site_id))
+    listed = state.store.list_devices(dealer_id, site_id)
+    state.stats.count_listed(len(listed))
+    return json_response(listed)
 
 
 def get_device(state: ServerState, request: ApiRequest, args: Mapping[str, str]) -> Response:

@@ -1,9 +1,16 @@
 """Fault injection: what the server should do wrong, and the per-request decision.
 
 Settings come from the config file, the CLI or ``PUT /_admin/faults`` (which replaces them all);
-one-shot faults are appended with ``POST /_admin/faults/queue``. Random rates use one RNG seeded
-from ``seed``, and every API request draws exactly three numbers (drop, rate limit, error) whether
-or not a rate is set, so a seeded run is reproducible. Nothing here knows about HTTP objects.
+one-shot faults are appended with ``POST /_admin/faults/queue``. Random rates are seeded from
+``seed`` and drawn so that a seeded run is reproducible whatever the settings: every API request draws
+exactly :data:`DRAWS_PER_REQUEST` numbers from one RNG (drop, drop after, rate limit, error, which
+error status, latency spike), and every bulk item that reaches the store draws exactly
+:data:`DRAWS_PER_ITEM` from a second RNG (fail?, which status), whether or not a rate is set.
+
+Rates are checked in this order, each only when the ones before did not strike: ``drop_rate``
+(connection closed, request not processed), ``rate_limit_rate`` (429), ``error_rate`` (a 5xx, request
+not processed), ``drop_after_rate`` (request processed, then the connection closed unanswered). A
+queued fault for the request wins over the rates of its phase. Nothing here knows about HTTP objects.
 """
 
 from __future__ import annotations
@@ -49,6 +56,17 @@ def _rate(data: Mapping[str, Any], key: str) -> float:
     return float(value)
 
 
+def _statuses(
+    data: Mapping[str, Any], key: str, default: tuple[int, ...], low: int, high: int
+) -> tuple[int, ...]:
+    value = data.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, list | tuple) or len(value) > 100:
+        raise ValueError(f"{key} must be a list of at most 100 statuses from {low} to {high}, got {value!r}")
+    return tuple(_req_int({key: item}, key, 0, low, high) for item in value)
+
+
 def _opt_str(data: Mapping[str, Any], key: str) -> str | None:
     value = data.get(key)
     if value is not None and not isinstance(value, str):
@@ -57,6 +75,8 @@ def _opt_str(data: Mapping[str, Any], key: str) -> str | None:
 
 
 MAX_DELAY_MS = 600_000
+DRAWS_PER_REQUEST = 6
+DRAWS_PER_ITEM = 2
 
 
 @dataclass(frozen=True)
@@ -150,14 +170,30 @@ class ItemFailure:
 
 @dataclass(frozen=True)
 class FaultSettings:
-    """The whole fault configuration; the default injects nothing."""
+    """The whole fault configuration; the default injects nothing.
+
+    ``error_rate`` answers that share of API requests, unprocessed, with a random one of
+    ``error_statuses`` (5xx), or with ``error_status`` when that list is empty. ``rate_limit_rate``
+    answers 429 with ``Retry-After: retry_after``. Every request waits ``latency_ms``, and a share
+    ``latency_spike_rate`` of them ``latency_spike_ms`` more. ``drop_rate`` closes the connection
+    before processing; ``drop_after_rate`` processes the request, then closes the connection without
+    an answer (a create that happened, whose answer the client never sees). ``item_failure_rate``
+    fails that share of bulk items (create, update, delete) alone, unapplied, with a random one of
+    ``item_failure_statuses``; ``item_failures`` force given items to fail.
+    """
 
     error_rate: float = 0.0
     error_status: int = 503
+    error_statuses: tuple[int, ...] = ()
     rate_limit_rate: float = 0.0
     retry_after: int = 1
     latency_ms: int = 0
+    latency_spike_rate: float = 0.0
+    latency_spike_ms: int = 0
     drop_rate: float = 0.0
+    drop_after_rate: float = 0.0
+    item_failure_rate: float = 0.0
+    item_failure_statuses: tuple[int, ...] = (500,)
     item_failures: tuple[ItemFailure, ...] = ()
     token_lifetime: int | None = None
     seed: int | None = None
@@ -169,21 +205,31 @@ class FaultSettings:
         if data is None:
             return cls()
         fields = {
-            "error_rate", "error_status", "rate_limit_rate", "retry_after", "latency_ms",
-            "drop_rate", "item_failures", "token_lifetime", "seed", "queue",
+            "error_rate", "error_status", "error_statuses", "rate_limit_rate", "retry_after", "latency_ms",
+            "latency_spike_rate", "latency_spike_ms", "drop_rate", "drop_after_rate", "item_failure_rate",
+            "item_failure_statuses", "item_failures", "token_lifetime", "seed", "queue",
         }  # fmt: skip
         _check_keys(data, fields, "faults")
         failures = data.get("item_failures") or []
         queue = data.get("queue") or []
         if not isinstance(failures, list) or not isinstance(queue, list):
             raise ValueError("item_failures and queue must be lists")
+        item_statuses = _statuses(data, "item_failure_statuses", (500,), 400, 599)
+        if not item_statuses:
+            raise ValueError("item_failure_statuses must not be empty")
         return cls(
             error_rate=_rate(data, "error_rate"),
             error_status=_req_int(data, "error_status", 503, 400, 599),
+            error_statuses=_statuses(data, "error_statuses", (), 500, 599),
             rate_limit_rate=_rate(data, "rate_limit_rate"),
             retry_after=_req_int(data, "retry_after", 1, 0, 86_400),
             latency_ms=_req_int(data, "latency_ms", 0, 0, MAX_DELAY_MS),
+            latency_spike_rate=_rate(data, "latency_spike_rate"),
+            latency_spike_ms=_req_int(data, "latency_spike_ms", 0, 0, MAX_DELAY_MS),
             drop_rate=_rate(data, "drop_rate"),
+            drop_after_rate=_rate(data, "drop_after_rate"),
+            item_failure_rate=_rate(data, "item_failure_rate"),
+            item_failure_statuses=item_statuses,
             item_failures=tuple(ItemFailure.from_dict(item) for item in failures),
             token_lifetime=_int(data, "token_lifetime", None, 0, 10**9),
             seed=_int(data, "seed", None, -(2**63), 2**63 - 1),
@@ -192,6 +238,14 @@ class FaultSettings:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def error(self, pick: float) -> int:
+        """The status of an injected error for a uniform draw ``pick`` in [0, 1)."""
+        return _pick(self.error_statuses, pick) if self.error_statuses else self.error_status
+
+
+def _pick(choices: tuple[int, ...], draw: float) -> int:
+    return choices[min(int(draw * len(choices)), len(choices) - 1)]
 
 
 @dataclass(frozen=True)
@@ -223,6 +277,7 @@ class FaultInjector:
         self._queue: list[QueuedFault] = []
         self._failures: list[ItemFailure] = []
         self._rng = random.Random()
+        self._item_rng = random.Random()
         self.replace(settings or FaultSettings())
 
     def replace(self, settings: FaultSettings) -> None:
@@ -232,6 +287,7 @@ class FaultInjector:
             self._queue = list(settings.queue)
             self._failures = list(settings.item_failures)
             self._rng = random.Random(settings.seed)
+            self._item_rng = random.Random(None if settings.seed is None else settings.seed + 1)
 
     def enqueue(self, fault: QueuedFault) -> None:
         with self._lock:
@@ -251,7 +307,9 @@ class FaultInjector:
         """Decide the faults for one API request (consumes matching queued faults)."""
         with self._lock:
             settings = self._settings
-            drop, limited, failed = (self._rng.random() for _ in range(3))
+            drop, drop_after, limited, failed, status, spike = (
+                self._rng.random() for _ in range(DRAWS_PER_REQUEST)
+            )
             queued = self._take_queued(method, path)
         before: Action | None = None
         after: Action | None = None
@@ -272,8 +330,14 @@ class FaultInjector:
                     429, settings.retry_after, delay_ms=delay, reason="rate limit exceeded (injected)"
                 )
             elif failed < settings.error_rate:
-                before = Action(settings.error_status, delay_ms=delay, reason="injected server error")
-        return Plan(latency_ms=settings.latency_ms, before=before, after=after)
+                before = Action(settings.error(status), delay_ms=delay, reason="injected server error")
+        struck = before is not None and (before.status is not None or before.drop)
+        if not struck and after is None and drop_after < settings.drop_after_rate:
+            after = Action(drop=True, reason="injected drop after processing")
+        latency = settings.latency_ms + (
+            settings.latency_spike_ms if spike < settings.latency_spike_rate else 0
+        )
+        return Plan(latency_ms=latency, before=before, after=after)
 
     def _take_queued(self, method: str, path: str) -> QueuedFault | None:
         for index, fault in enumerate(self._queue):
@@ -286,8 +350,11 @@ class FaultInjector:
         return None
 
     def item_failure(self, external_device_id: str | None, device_id: int | None) -> ItemFailure | None:
-        """The forced failure for this bulk item, if any (counts down ``times``)."""
+        """The failure for this bulk item, if any: a forced one (counting down its ``times``), else one
+        drawn at ``item_failure_rate``. Draws DRAWS_PER_ITEM numbers on every call."""
         with self._lock:
+            settings = self._settings
+            fails, status = (self._item_rng.random() for _ in range(DRAWS_PER_ITEM))
             for index, failure in enumerate(self._failures):
                 if failure.matches(external_device_id, device_id):
                     if failure.times is not None:
@@ -296,4 +363,7 @@ class FaultInjector:
                         else:
                             del self._failures[index]
                     return failure
+        if fails < settings.item_failure_rate:
+            code = _pick(settings.item_failure_statuses, status)
+            return ItemFailure(code, f"injected item failure (status {code}); the item was not applied")
         return None

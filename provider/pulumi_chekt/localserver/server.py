@@ -2,11 +2,13 @@
 
 Uses werkzeug's threaded development server (``make_server``); port 0 picks a free port. The
 request log goes to the ``pulumi_chekt.localserver.http`` logger as method, path (never the query
-string) and status, so no header, body or query parameter can leak a secret into a log.
+string) and status, so no header, body or query parameter can leak a secret into a log. Each
+connection must deliver its request within ``ServerConfig.request_timeout`` (see ``connection.py``).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import threading
@@ -18,7 +20,8 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from pulumi_chekt.localserver.admin_client import AdminClient
 from pulumi_chekt.localserver.app import LocalApiApp
-from pulumi_chekt.localserver.config import ServerConfig
+from pulumi_chekt.localserver.config import DEFAULT_REQUEST_TIMEOUT, ServerConfig
+from pulumi_chekt.localserver.connection import TimedReader
 from pulumi_chekt.localserver.responses import reason
 from pulumi_chekt.localserver.state import ServerState
 
@@ -30,6 +33,13 @@ class _RequestHandler(WSGIRequestHandler):
     """werkzeug's handler with a secret-free log and clean handling of deliberately dropped connections."""
 
     protocol_version = "HTTP/1.1"
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT  # set per server by LocalServer.start
+
+    def setup(self) -> None:
+        """As StreamRequestHandler, but the request is read through a TimedReader."""
+        super().setup()
+        self.rfile.close()  # the plain reader from makefile(); ours reads the same socket
+        self.rfile = io.BufferedReader(TimedReader(self.connection, self.request_timeout))
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         path = urlsplit(getattr(self, "path", "") or "").path.translate(_CONTROL)
@@ -37,6 +47,8 @@ class _RequestHandler(WSGIRequestHandler):
 
     def log_error(self, format: str, *args: Any) -> None:
         # http.server passes the raw request line here for malformed requests; it may hold anything.
+        if format.startswith("Request timed out"):
+            return  # TimedReader logged it already
         code = args[0] if args and isinstance(args[0], int) else "-"
         http_log.warning("malformed HTTP request (status %s)", code)
 
@@ -78,13 +90,16 @@ class LocalServer:
         if self._server is not None:
             raise RuntimeError("the server is already running")
         state = ServerState.create(self.config)
+        handler = type(
+            "_ConfiguredHandler", (_RequestHandler,), {"request_timeout": self.config.request_timeout}
+        )
         try:
             server = make_server(
                 self.config.host,
                 self.config.port,
                 LocalApiApp(state),
                 threaded=True,
-                request_handler=_RequestHandler,
+                request_handler=handler,
             )
         except BaseException:
             state.close()

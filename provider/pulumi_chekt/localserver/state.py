@@ -25,7 +25,11 @@ class ServerState:
     @classmethod
     def create(cls, config: ServerConfig) -> ServerState:
         """Open the store (keeping what a database file already holds) and add the configured sites."""
-        store = Store(config.db_path)
+        store = Store(
+            config.db_path,
+            unique_external_ids=config.unique_external_ids,
+            unique_zones=config.unique_zones,
+        )
         store.add_sites(config.dealers)
         return cls(
             config=config,

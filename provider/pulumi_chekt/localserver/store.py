@@ -5,6 +5,11 @@ everything in memory, a file keeps dealers, sites, devices and the device id cou
 restarts. Device ids come from an AUTOINCREMENT column, so they are global and never reused,
 not even after ``reset``.
 
+Uniqueness of ``zone_number`` and ``external_device_id`` within a site is checked here, in the
+transaction that writes, and can be switched off (``unique_zones``, ``unique_external_ids``) to run
+as an API that does not enforce it. Databases written by earlier versions, whose table declared both
+as UNIQUE, are rebuilt without those constraints when opened (rows and the id counter kept).
+
 A device is returned as a dict with every field of ``schemas/device.schema.json``, in the order
 the reference lists them; optional text fields that were never set are ``null`` (not omitted), so
 every device has the same shape.
@@ -34,13 +39,7 @@ SETTABLE = (
 )  # fmt: skip
 UPDATABLE = tuple(name for name in SETTABLE if name not in ("external_device_id", "device_type"))
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS dealers (dealer_id INTEGER PRIMARY KEY);
-CREATE TABLE IF NOT EXISTS sites (
-    dealer_id INTEGER NOT NULL REFERENCES dealers(dealer_id) ON DELETE CASCADE,
-    site_id INTEGER NOT NULL,
-    PRIMARY KEY (dealer_id, site_id)
-);
+_DEVICES_TABLE = """
 CREATE TABLE IF NOT EXISTS devices (
     device_id INTEGER PRIMARY KEY AUTOINCREMENT,
     dealer_id INTEGER NOT NULL,
@@ -57,10 +56,18 @@ CREATE TABLE IF NOT EXISTS devices (
     serial_number TEXT,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
-    FOREIGN KEY (dealer_id, site_id) REFERENCES sites(dealer_id, site_id) ON DELETE CASCADE,
-    UNIQUE (dealer_id, site_id, zone_number),
-    UNIQUE (dealer_id, site_id, external_device_id)
+    FOREIGN KEY (dealer_id, site_id) REFERENCES sites(dealer_id, site_id) ON DELETE CASCADE
+)"""
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS dealers (dealer_id INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS sites (
+    dealer_id INTEGER NOT NULL REFERENCES dealers(dealer_id) ON DELETE CASCADE,
+    site_id INTEGER NOT NULL,
+    PRIMARY KEY (dealer_id, site_id)
 );
+{_DEVICES_TABLE};
+CREATE INDEX IF NOT EXISTS devices_by_external_id ON devices (dealer_id, site_id, external_device_id);
+CREATE INDEX IF NOT EXISTS devices_by_zone ON devices (dealer_id, site_id, zone_number);
 """
 
 
@@ -90,18 +97,44 @@ class Store:
     """Thread-safe access to the SQLite database."""
 
     def __init__(
-        self, path: str | PathLike[str] | None = None, clock: Callable[[], datetime] = _utc_now
+        self,
+        path: str | PathLike[str] | None = None,
+        clock: Callable[[], datetime] = _utc_now,
+        *,
+        unique_external_ids: bool = True,
+        unique_zones: bool = True,
     ) -> None:
         self._lock = threading.RLock()
         self._clock = clock
         self._depth = 0
+        self._unique = {"external_device_id": unique_external_ids, "zone_number": unique_zones}
         self._conn = sqlite3.connect(
             ":memory:" if path is None else fspath(path), check_same_thread=False, isolation_level=None
         )
         self._conn.row_factory = sqlite3.Row
         with self._lock:
             self._conn.execute("PRAGMA foreign_keys = ON")
+            self._drop_unique_constraints()
             self._conn.executescript(_SCHEMA)
+
+    def _drop_unique_constraints(self) -> None:
+        """Rebuild a devices table of an earlier version (UNIQUE declared in the table) without them."""
+        row = self._conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'devices'"
+        ).fetchone()
+        if row is None or "UNIQUE" not in str(row[0]).upper():
+            return
+        columns = ", ".join(("dealer_id", "site_id", *DEVICE_FIELDS))
+        with self.batch():
+            counter = self._conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'devices'").fetchone()
+            self._conn.execute("ALTER TABLE devices RENAME TO devices_before_migration")
+            self._conn.execute(_DEVICES_TABLE)
+            self._conn.execute(
+                f"INSERT INTO devices ({columns}) SELECT {columns} FROM devices_before_migration"  # noqa: S608
+            )
+            self._conn.execute("DROP TABLE devices_before_migration")
+            if counter is not None:
+                self._conn.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = 'devices'", (counter[0],))
 
     def close(self) -> None:
         with self._lock:
@@ -188,8 +221,8 @@ class Store:
         with self.batch():
             if not self.site_exists(dealer_id, site_id):
                 raise NotFound(f"site {site_id} of dealer {dealer_id} does not exist")
-            self._check_unique(dealer_id, site_id, "zone_number", values["zone_number"], None)
-            self._check_unique(dealer_id, site_id, "external_device_id", values["external_device_id"], None)
+            for column in self._unique:
+                self._check_unique(dealer_id, site_id, column, values[column], None)
             stamp = format_timestamp(self._clock())
             columns = ["dealer_id", "site_id", *SETTABLE, "registered_by_partner", "created_at", "updated_at"]
             params = [dealer_id, site_id, *values.values(), partner, stamp, stamp]
@@ -259,6 +292,9 @@ class Store:
     def _check_unique(
         self, dealer_id: int, site_id: int, column: str, value: Any, own_id: int | None
     ) -> None:
+        """Conflict when another device of the site has ``value`` in ``column`` (and uniqueness is on)."""
+        if not self._unique[column]:
+            return
         row = self._conn.execute(
             f"SELECT device_id FROM devices WHERE dealer_id = ? AND site_id = ? AND {column} = ?",  # noqa: S608
             (dealer_id, site_id, value),

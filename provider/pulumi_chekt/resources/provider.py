@@ -1,18 +1,23 @@
 """The dynamic provider behind ``pulumi_chekt.Device``: check, diff, create, read, update, delete.
 
-The class has no state of its own. The Pulumi SDK pickles it (dill) into every resource's state; as
-a class of an installed module it pickles by reference, so state holds a few bytes that name it and
-no session, lock, client or credential. Settings and the client are looked up at call time
-(``settings``), the refresh cache is module-level.
+The SDK's contract (``pulumi.dynamic.ResourceProvider``): ``create`` is transactional — if it fails,
+nothing was created (a device created before a lost answer is found again by external_device_id,
+never duplicated); if ``delete`` fails, the resource is assumed to still exist.
+
+The SDK pickles the provider (dill) into every resource's state. As a class of an installed module
+it pickles by reference, and ``__getstate__`` keeps everything set at run time (the client, the
+per-site snapshots and writers of ``ProviderRuntime``) out of it: state holds a few bytes naming the
+class and no session, lock, client or credential.
 """
 
 from __future__ import annotations
 
-import logging
+import os
+import sys
+import threading
 from collections.abc import Mapping
 from typing import Any
 
-from deepdiff import DeepDiff
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -24,65 +29,33 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from pulumi_chekt.api import (
-    BulkItemResult,
-    ChektClient,
-    ChektError,
-    ChektHTTPError,
-    ChektNotFound,
-    ChektTransportError,
-    Device,
-)
-from pulumi_chekt.api.retry import NOT_PROCESSED_STATUSES
-from pulumi_chekt.resources import settings
+from pulumi_chekt.api import ChektNotFound
+from pulumi_chekt.resources import engine_log
+from pulumi_chekt.resources.errors import DeviceOperationError
 from pulumi_chekt.resources.fields import (
-    API_ONLY_FIELDS,
     ID_FIELDS,
     INPUT_FIELDS,
     OUTPUT_FIELDS,
     REPLACE_FIELDS,
-    UPDATABLE_FIELDS,
-    api_item,
+    UNKNOWN,
     comparable,
     input_problems,
     normalize,
 )
-from pulumi_chekt.resources.site_cache import SiteListCache
+from pulumi_chekt.resources.plans import Plan
+from pulumi_chekt.resources.runtime import ProviderRuntime
+from pulumi_chekt.resources.settings import ProviderSettings
+from pulumi_chekt.resources.site_writer import WriteOp
+from pulumi_chekt.resources.snapshot import READ_MAX_AGE_SECONDS
 
-log = logging.getLogger("pulumi_chekt.provider")
-
-_site_lists = SiteListCache()
-
+__all__ = ["DeviceOperationError", "DeviceProvider", "outputs"]
 
 STABLE_ON_UPDATE = ("device_id", "registered_by_partner", "created_at")
-
-
-class DeviceOperationError(ChektError):
-    """A bulk call answered, but the item for this device failed; carries the API's status and message."""
-
-
-def _may_have_been_processed(error: ChektError) -> bool:
-    """Whether a failed create could still have created the device (so it must be looked up)."""
-    if isinstance(error, ChektTransportError):
-        return error.request_sent
-    return (error.status or 0) >= 500 and error.status not in NOT_PROCESSED_STATUSES
+TRACEBACKS_VARIABLE = "CHEKT_TRACEBACKS"
 
 
 def _site(props: Mapping[str, Any]) -> tuple[int, int]:
     return int(props["dealer_id"]), int(props["site_id"])
-
-
-def _cache_key(client: ChektClient, dealer_id: int, site_id: int) -> tuple[str, int, int]:
-    return (client.base_url, dealer_id, site_id)
-
-
-def _item_error(action: str, external_id: str, item: BulkItemResult, trace_id: str) -> DeviceOperationError:
-    return DeviceOperationError(
-        f"{action} of device {external_id!r} failed: {item.error_message or 'no message'}",
-        status=item.status_code,
-        trace_id=trace_id,
-        api_message=item.error_message,
-    )
 
 
 def outputs(inputs: Mapping[str, Any], device: Mapping[str, Any]) -> dict[str, Any]:
@@ -92,17 +65,54 @@ def outputs(inputs: Mapping[str, Any], device: Mapping[str, Any]) -> dict[str, A
     return merged
 
 
-def _differing(live: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[str, Any]:
-    """Update payload fields (without device_id) that bring ``live`` to ``desired``; "" clears a field."""
-    have, want = comparable(live), comparable(desired)
-    return {key: want.get(key, "") for key in UPDATABLE_FIELDS if have.get(key) != want.get(key)}
+def wants_tracebacks(argv: list[str], env: Mapping[str, str]) -> bool:
+    """Tracebacks only on request: CHEKT_TRACEBACKS=1, or `pulumi ... -v=N --logflow` (the engine then
+    starts the provider with ``-v=N``)."""
+    if env.get(TRACEBACKS_VARIABLE, "").strip().lower() in ("1", "true", "yes"):
+        return True
+    return any(argument.startswith("-v=") and argument != "-v=0" for argument in argv)
+
+
+def quiet_tracebacks(argv: list[str], env: Mapping[str, str]) -> None:
+    """Make a failed device one line in `pulumi up` output instead of a ~48-line Python traceback.
+
+    The SDK's provider server reports an exception as ``traceback.format_exc()``
+    (``_abort_with_traceback`` in ``pulumi/dynamic/__main__.py``); Python's documented
+    ``sys.tracebacklimit = 0`` reduces that to ``ExceptionType: message``, whose message already says
+    what, why, the status and the trace id. Only ever called in the provider's own process.
+    """
+    if not wants_tracebacks(argv, env):
+        sys.tracebacklimit = 0
+
+
+def _raise_failure(op: WriteOp) -> None:
+    if op.error is not None:
+        raise op.error from None
 
 
 class DeviceProvider(ResourceProvider):
-    """Maps the Device resource's lifecycle onto the CHeKT bulk endpoints, one device per call."""
+    """Maps the Device resource's lifecycle onto the CHeKT bulk endpoints, coalescing per site."""
+
+    _runtime: ProviderRuntime | None = None
+    _runtime_lock = threading.Lock()
+
+    def __getstate__(self) -> None:
+        """Nothing of an instance is ever pickled into state (see the module docstring)."""
+        return None
+
+    @property
+    def runtime(self) -> ProviderRuntime:
+        """Set by ``configure``; from the environment alone when configure never ran (unit tests)."""
+        with self._runtime_lock:
+            if self._runtime is None:
+                self._runtime = ProviderRuntime(ProviderSettings.resolve({}, os.environ))
+            return self._runtime
 
     def configure(self, req: ConfigureRequest) -> None:
-        settings.configure(req.config._props)
+        quiet_tracebacks(sys.argv, os.environ)
+        settings = ProviderSettings.from_config(req.config.get, os.environ)
+        with self._runtime_lock:
+            self._runtime = ProviderRuntime(settings)
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         normalized = normalize(news)
@@ -115,10 +125,18 @@ class DeviceProvider(ResourceProvider):
         ]
         return CheckResult(inputs, failures)
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         before, after = comparable(olds), comparable(news)
-        changed = sorted(str(key) for key in DeepDiff(before, after).affected_root_keys)
+        changed = (
+            []
+            if before == after
+            else sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+        )
         replaces = [key for key in changed if key in REPLACE_FIELDS]
+        if changed and id_.isdigit() and UNKNOWN not in after.values():
+            # Remembered for the writes of this run: a zone swap is resolved, not refused.
+            plan = Plan(int(id_), before, after, replace=bool(replaces))
+            self.runtime.plans.record(_site(after), plan)
         # Outputs an in-place update cannot change (updated_at and the updatable fields can).
         stables = (
             [] if replaces else [*STABLE_ON_UPDATE, *[key for key in REPLACE_FIELDS if key not in changed]]
@@ -132,104 +150,38 @@ class DeviceProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = normalize(props)
-        client = settings.client()
-        dealer_id, site_id = _site(inputs)
-        _site_lists.invalidate(_cache_key(client, dealer_id, site_id))
-        existing = self._find_by_external_id(client, inputs)
-        if existing is not None:
-            return self._adopt(client, inputs, existing)
-        try:
-            result = client.create_devices(dealer_id, site_id, [api_item(inputs)])
-        except (ChektTransportError, ChektHTTPError) as error:
-            if not _may_have_been_processed(error):
-                raise
-            # The server may have created it before the failure (500, lost response, read timeout):
-            # look it up rather than create again, so a retry never makes a duplicate.
-            try:
-                found = self._find_by_external_id(client, inputs)
-            except ChektError:
-                raise error from None
-            if found is None:
-                raise
-            log.warning(
-                "create of %s failed (%s) but the device exists; adopting it",
-                inputs["external_device_id"],
-                error,
+        op = self.runtime.writer(_site(inputs)).create(inputs)
+        _raise_failure(op)
+        assert op.device is not None
+        device_id = op.device["device_id"]
+        if op.adopted:
+            engine_log.warn(
+                f"adopted existing device {inputs['external_device_id']!r} (device_id {device_id}) "
+                "instead of creating it",
+                engine_log.calling_urn(),
             )
-            return self._adopt(client, inputs, found)
-        item = result.items[0]
-        if not item.is_successful or item.device is None:
-            raise _item_error("create", inputs["external_device_id"], item, result.trace_id)
-        return CreateResult(str(item.device["device_id"]), outputs(inputs, item.device))
-
-    def _find_by_external_id(self, client: ChektClient, inputs: Mapping[str, Any]) -> Device | None:
-        dealer_id, site_id = _site(inputs)
-        for device in client.list_devices(dealer_id, site_id):
-            if device.get("external_device_id") == inputs["external_device_id"]:
-                return device
-        return None
-
-    def _adopt(self, client: ChektClient, inputs: dict[str, Any], live: Device) -> CreateResult:
-        """Take an existing device with the same external_device_id under management, then converge it."""
-        if live.get("device_type") != inputs["device_type"]:
-            raise DeviceOperationError(
-                f"device {inputs['external_device_id']!r} already exists at dealer {inputs['dealer_id']} "
-                f"site {inputs['site_id']} as a {live.get('device_type')}, not a {inputs['device_type']}; "
-                "delete it in CHeKT or declare its real device_type",
-                api_message="",
-            )
-        log.info(
-            "adopting existing device %s (device_id %s)", inputs["external_device_id"], live["device_id"]
-        )
-        device = self._converge(client, inputs, live)
-        return CreateResult(str(device["device_id"]), outputs(inputs, device))
-
-    def _converge(self, client: ChektClient, desired: Mapping[str, Any], live: Device) -> Device:
-        changes = _differing(live, desired)
-        if not changes:
-            return live
-        dealer_id, site_id = _site(desired)
-        result = client.update_devices(dealer_id, site_id, [{"device_id": live["device_id"], **changes}])
-        item = result.items[0]
-        if not item.is_successful or item.device is None:
-            raise _item_error("update", str(desired["external_device_id"]), item, result.trace_id)
-        device = {**live, **item.device}
-        if any(key not in item.device for key in ("device_id", *UPDATABLE_FIELDS, *API_ONLY_FIELDS)):
-            # The reference shows update results with a partial device; fetch the whole one.
-            device = client.get_device(dealer_id, site_id, int(live["device_id"]))
-        return device
+        return CreateResult(str(device_id), outputs(inputs, op.device))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         inputs = normalize(news)
-        client = settings.client()
-        dealer_id, site_id = _site(inputs)
-        _site_lists.invalidate(_cache_key(client, dealer_id, site_id))
-        live = {**olds, "device_id": int(id_)}
-        device = self._converge(client, inputs, live)
-        return UpdateResult(outputs(inputs, device))
+        op = self.runtime.writer(_site(inputs)).update(int(id_), olds, inputs)
+        _raise_failure(op)
+        assert op.device is not None
+        return UpdateResult(outputs(inputs, op.device))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        client = settings.client()
-        dealer_id, site_id = _site(props)
-        _site_lists.invalidate(_cache_key(client, dealer_id, site_id))
-        try:
-            result = client.delete_devices(dealer_id, site_id, [int(id_)])
-        except ChektNotFound:
-            return  # the site (and so the device) is gone already
-        item = result.items[0]
-        if not item.is_successful and item.status_code != 404:
-            raise _item_error("delete", str(props.get("external_device_id", id_)), item, result.trace_id)
+        external_id = str(props.get("external_device_id") or id_)
+        op = self.runtime.writer(_site(props)).delete(int(id_), external_id)
+        _raise_failure(op)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        client = settings.client()
-        dealer_id, site_id = _site(props)
-        key = _cache_key(client, dealer_id, site_id)
+        snapshot = self.runtime.snapshot(_site(props))
         try:
-            devices = _site_lists.devices(key, lambda: client.list_devices(dealer_id, site_id))
+            snapshot.ensure(READ_MAX_AGE_SECONDS, as_listed=True)
         except ChektNotFound:
-            return ReadResult(None, {})
-        for device in devices:
-            if str(device.get("device_id")) == str(id_):
-                inputs = {key: props.get(key) for key in INPUT_FIELDS}
-                return ReadResult(id_, outputs(inputs, device))
-        return ReadResult(None, {})  # deleted out of band: the engine drops it from state
+            return ReadResult(None, {})  # the site is gone, and its devices with it
+        device = snapshot.get(int(id_)) if id_.isdigit() else None
+        if device is None:
+            return ReadResult(None, {})  # deleted out of band: the engine drops it from state
+        inputs = {key: props.get(key) for key in INPUT_FIELDS}
+        return ReadResult(id_, outputs(inputs, device))

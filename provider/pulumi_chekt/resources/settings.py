@@ -1,14 +1,8 @@
-"""Provider settings: stack config (``chekt:*``) first, environment variables as the fallback.
-
-The settings and the API client live in this module, never on the provider object: the Pulumi SDK
-pickles the provider into every resource's state, and no credential may end up there.
-"""
+"""Provider settings: stack config (``chekt:*``) first, environment variables as the fallback."""
 
 from __future__ import annotations
 
-import os
-import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +19,8 @@ CONFIG_KEYS: dict[str, str] = {
     "caBundle": "CHEKT_CA_BUNDLE",
 }
 NAMESPACE = "chekt"
+SECRET_KEYS = ("clientSecret", "apiToken")
+"""Config keys that must be set with --secret (and stay secrets wherever they are passed on)."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +52,12 @@ class ProviderSettings:
             ca_bundle=values["caBundle"],
         )
 
+    @classmethod
+    def from_config(cls, get: Callable[[str], Any], env: Mapping[str, str]) -> ProviderSettings:
+        """From a config lookup such as the dynamic provider's ``ConfigureRequest.config.get``."""
+        keys = [f"{NAMESPACE}:{key}" for key in CONFIG_KEYS]
+        return cls.resolve({key: get(key) for key in keys}, env)
+
     def make_client(self) -> ChektClient:
         """A new API client for these settings (ChektConfigError when credentials are missing)."""
         return ChektClient.from_credentials(
@@ -66,42 +68,3 @@ class ProviderSettings:
             api_token=self.api_token,
             ca_bundle=self.ca_bundle,
         )
-
-
-_lock = threading.Lock()
-_stack_config: dict[str, Any] = {}
-_clients: dict[ProviderSettings, ChektClient] = {}
-
-
-def configure(config: Mapping[str, Any]) -> None:
-    """Remember the ``chekt:*`` stack config the engine handed to the provider process."""
-    with _lock:
-        _stack_config.clear()
-        _stack_config.update({k: v for k, v in config.items() if k.startswith(f"{NAMESPACE}:")})
-
-
-def current() -> ProviderSettings:
-    """The settings in force now (looked up at call time, so nothing is captured at pickling)."""
-    with _lock:
-        config = dict(_stack_config)
-    return ProviderSettings.resolve(config, os.environ)
-
-
-def client() -> ChektClient:
-    """A client for the current settings, shared by all resources of this provider process."""
-    settings = current()
-    with _lock:
-        existing = _clients.get(settings)
-        if existing is None:
-            existing = settings.make_client()
-            _clients[settings] = existing
-        return existing
-
-
-def reset() -> None:
-    """Forget config and clients (tests, and a provider process that is reconfigured)."""
-    with _lock:
-        _stack_config.clear()
-        for cached in _clients.values():
-            cached.close()
-        _clients.clear()

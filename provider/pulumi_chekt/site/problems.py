@@ -9,6 +9,9 @@ from typing import Any
 
 @dataclass(frozen=True)
 class SiteProblem:
+    """Printed as ``file:line: /pointer: reason``; a problem of the whole file (it cannot be read or
+    parsed, or is not a mapping) has no pointer and prints as ``file:line: reason``."""
+
     file: str
     pointer: str
     message: str
@@ -16,7 +19,7 @@ class SiteProblem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.pointer or '/'}: {self.message}"
+        return f"{where}: {self.pointer}: {self.message}" if self.pointer else f"{where}: {self.message}"
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,0 +1,67 @@
+"""The canonical form of device fields, shared by the Device provider, site files and export.
+
+Normalization makes formatting-only differences vanish before diffing: surrounding whitespace,
+additional zones written as a list or as "002, 003", an empty optional field versus an absent one.
+It never decides what is valid (schemas/ does) and never drops information: a zone list it cannot
+join faithfully (an item that is not text, or is blank) is left as it is for the schema to report.
+
+It lives here, apart from ``resources/``, so that site files and the CLI use it without importing
+the Pulumi SDK; ``resources.fields`` re-exports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi_chekt.contract.schemas import conforms
+
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+"""The value Pulumi passes for inputs that are not known yet during a preview (pulumi.runtime.rpc.UNKNOWN)."""
+
+PROVIDER_KEY = "__provider"
+
+ID_FIELDS = ("dealer_id", "site_id")
+OPTIONAL_TEXT_FIELDS = ("additional_zone_numbers", "name", "mac", "manufacturer", "model", "serial_number")
+ZONE_LIST_DEFINITION = "additional_zone_numbers_input"
+
+
+def canonical_zones(value: Any) -> Any:
+    """Additional zones as the API's comma-separated string: ["002", " 003"] and "002, 003" both become
+    "002,003". A list is joined only when the schema accepts it as a zone list."""
+    if isinstance(value, list | tuple):
+        if not conforms("common", ZONE_LIST_DEFINITION, list(value)):
+            return value  # left for the schema to reject, item by item
+        return ",".join(part.strip() for part in value)
+    if isinstance(value, str):
+        return ",".join(part.strip() for part in value.split(",") if part.strip())
+    return value
+
+
+def _canonical_id(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return value
+
+
+def _canonical_value(key: str, value: Any) -> Any:
+    if value == UNKNOWN:
+        return value
+    if key in ID_FIELDS:
+        return _canonical_id(value)
+    if key == "additional_zone_numbers":
+        return canonical_zones(value)
+    return value.strip() if isinstance(value, str) else value
+
+
+def normalize(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The canonical form of device inputs (or of the input fields of outputs); unknowns kept as they are."""
+    result: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key == PROVIDER_KEY or value is None:
+            continue
+        canonical = _canonical_value(key, value)
+        if key in OPTIONAL_TEXT_FIELDS and canonical == "":
+            continue  # empty and absent mean the same: "not set"
+        result[key] = canonical
+    return result

@@ -1,0 +1,68 @@
+"""What this run intends to do to each device, learned from ``diff`` before any write is sent.
+
+The engine diffs every resource as the program registers it, and runs the writes later, up to
+four at a time. When a write is refused because another device holds its zone, this record tells
+whether that device is itself being moved in this run (a swap or a rotation, which the site writer
+resolves) or not (a real conflict, reported with the holder's name).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pulumi_chekt.api import Device
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The engine will update ``device_id`` in place from ``olds`` to ``news`` (normalized inputs), or,
+    with ``replace``, delete it and create a new device."""
+
+    device_id: int
+    olds: dict[str, Any]
+    news: dict[str, Any]
+    replace: bool = False
+
+    @property
+    def zone(self) -> str | None:
+        zone = self.news.get("zone_number")
+        return zone if isinstance(zone, str) else None
+
+
+class RunPlans:
+    """Plans per site, and the devices already brought to their plan ahead of their own update."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._plans: dict[tuple[int, int], dict[int, Plan]] = {}
+        self._applied: dict[tuple[int, int, int], tuple[dict[str, Any], Device]] = {}
+
+    def record(self, site: tuple[int, int], plan: Plan) -> None:
+        with self._lock:
+            self._plans.setdefault(site, {})[plan.device_id] = plan
+
+    def get(self, site: tuple[int, int], device_id: int) -> Plan | None:
+        with self._lock:
+            return self._plans.get(site, {}).get(device_id)
+
+    def forget(self, site: tuple[int, int], device_id: int) -> None:
+        with self._lock:
+            self._plans.get(site, {}).pop(device_id, None)
+
+    def mark_applied(self, site: tuple[int, int], plan: Plan, device: Mapping[str, Any]) -> None:
+        """``plan`` was applied ahead of the device's own update, which can then answer at once."""
+        with self._lock:
+            self._applied[(*site, plan.device_id)] = (dict(plan.news), dict(device))
+            self._plans.get(site, {}).pop(plan.device_id, None)
+
+    def take_applied(self, site: tuple[int, int], device_id: int, news: Mapping[str, Any]) -> Device | None:
+        """The device as the plan left it, when the update now asked for is exactly that plan."""
+        with self._lock:
+            entry = self._applied.get((*site, device_id))
+            if entry is None or entry[0] != dict(news):
+                return None
+            del self._applied[(*site, device_id)]
+            return entry[1]
