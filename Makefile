@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv pulumi lint test test-fast test-packaging test-lowest wheel bench chaos demo demo-down clean
+.PHONY: help venv pulumi lint test test-fast test-packaging test-lowest wheel bench bench-quick bench-provider chaos demo demo-down clean
 
 help:
 	@echo "make demo       - pulumi up of examples/sites against a local CHeKT API server"
@@ -16,6 +16,9 @@ help:
 	@echo "make test-packaging - the wheel in a new virtualenv: README Quick start end to end, pre-commit hook"
 	@echo "make test-lowest    - unit tests and one end-to-end test with every dependency at its lower bound"
 	@echo "make chaos      - fault campaign: real pulumi up through a seeded fault mix, 250 devices x 5 seeds (CHAOS_ARGS=...)"
+	@echo "make bench      - engine benchmark, project vs floor, full matrix (hours; BENCH_ARGS=... to narrow it)"
+	@echo "make bench-quick - the same at 100 devices, 0 ms, 1 and 10 sites, both checkpoint modes (minutes)"
+	@echo "make bench-provider - the provider alone against the local server (seconds)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -65,7 +68,17 @@ test-lowest:
 	@PULUMI_BIN_DIR="$$(scripts/get-pulumi.sh | tail -n 1)" $(LOWEST)/bin/pytest -q -p no:cacheprovider \
 	  --ignore=tests/e2e --ignore=tests/packaging tests $(LOWEST_E2E)
 
+# The engine benchmark: the real CLI on the project and on the no-op floor, interleaved (benchmarks/).
+BENCH_ARGS ?=
 bench: venv
+	@PULUMI_BIN_DIR="$$(scripts/get-pulumi.sh | tail -n 1)" $(BIN)/python -m benchmarks.engine_bench \
+		--json .state/bench/results.json $(BENCH_ARGS)
+
+bench-quick: venv
+	@PULUMI_BIN_DIR="$$(scripts/get-pulumi.sh | tail -n 1)" $(BIN)/python -m benchmarks.engine_bench \
+		--sizes 100 --sites 1,10 --latencies 0 --json .state/bench/quick.json $(BENCH_ARGS)
+
+bench-provider: venv
 	$(BIN)/python benchmarks/bench_provider.py
 
 chaos: venv

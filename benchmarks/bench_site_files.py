@@ -5,8 +5,8 @@ cap, measured with os.wait4 (wall seconds, peak RSS of that process). With ``--c
 case also runs with ``PYTHONPATH=DIR`` (e.g. the provider/ folder of an older checkout), interleaved
 with the current code, so the two are measured in the same conditions.
 
-    .venv/bin/python benchmarks/bench_site_files.py hostile --compare /tmp/old/provider
-    .venv/bin/python benchmarks/bench_site_files.py fleet --files 500 --rounds 3 --compare /tmp/old/provider
+    .venv/bin/python -m benchmarks.bench_site_files hostile --compare /tmp/old/provider
+    .venv/bin/python -m benchmarks.bench_site_files fleet --files 500 --rounds 3 --compare /tmp/old/provider
 
 Wall times on a shared machine vary with its load; CPU seconds (user + system) vary much less.
 """
@@ -14,7 +14,6 @@ Wall times on a shared machine vary with its load; CPU seconds (user + system) v
 from __future__ import annotations
 
 import argparse
-import itertools
 import os
 import resource
 import statistics
@@ -25,16 +24,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.site.test_loading import alias_bomb
+
 DEVICE_TYPES = ("camera", "camera", "camera", "bridge")
-
-
-def alias_bomb() -> str:
-    """The classic "billion laughs": nine levels of nine aliases, under 500 bytes."""
-    rows = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    names = "abcdefghi"
-    for previous, name in itertools.pairwise(names):
-        rows.append(f"{name}: &{name} [{','.join([f'*{previous}'] * 9)}]")
-    return "\n".join(rows) + "\n"
 
 
 def site_text(dealer: int, site: int, devices: int) -> str:

@@ -10,7 +10,6 @@ import glob
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pulumi
 from pulumi.runtime.config import is_config_secret
@@ -82,23 +81,13 @@ def load_sites(files: list[Path], root: Path) -> list[SiteSpec]:
     return sites
 
 
-def _summary(component: SiteDevices) -> pulumi.Output[dict[str, Any]]:
-    devices = {
-        external_id: pulumi.Output.all(device.device_id, device.device_type, device.zone_number).apply(
-            lambda values: {"device_id": values[0], "device_type": values[1], "zone_number": values[2]}
-        )
-        for external_id, device in component.devices.items()
-    }
-    site = component.site
-    return pulumi.Output.from_input(
-        {
-            "dealer_id": site.dealer_id,
-            "site_id": site.site_id,
-            "source": site.source,
-            "device_count": len(devices),
-            "devices": devices,
-        }
-    )
+def _summary(sites: list[SiteSpec]) -> dict[str, int]:
+    """``"dealer/site"`` -> number of devices: one output line per site, whatever the fleet's size.
+
+    Plain values, never a device's Output: the stack's outputs are then registered at once, so a
+    failed ``up`` still records (and shows) them, and the program does no work per device for them.
+    """
+    return {f"{site.dealer_id}/{site.site_id}": len(site.devices) for site in sites}
 
 
 MAX_PROVIDER_PROCESSES = 16
@@ -148,9 +137,7 @@ def main() -> None:
     processes = provider_processes(config)
     for site in sites:
         process = processes[shard_of(site.dealer_id, site.site_id, len(processes))] if processes else None
-        component = SiteDevices(
-            f"site-{site.dealer_id}-{site.site_id}", site=site, opts=provider_options(process)
-        )
-        pulumi.export(f"site-{site.dealer_id}-{site.site_id}", _summary(component))
+        SiteDevices(f"site-{site.dealer_id}-{site.site_id}", site=site, opts=provider_options(process))
+    pulumi.export("sites", _summary(sites))
     pulumi.export("site_count", len(sites))
     pulumi.export("device_count", sum(len(site.devices) for site in sites))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,12 +11,19 @@ import pytest
 
 from pulumi_chekt.api import ChektClient
 from pulumi_chekt.cli.__main__ import main
-from pulumi_chekt.cli.preview import SECRET, redact
+from pulumi_chekt.cli.live import adoption_fields
+from pulumi_chekt.cli.preview import ABSENT, SECRET, redact
+from pulumi_chekt.cli.summarize import render_failure
 from tests.cli.conftest import run_cli
 from tests.conftest import CLIENT_SECRET
 from tests.e2e.conftest import device, site
 from tests.e2e.harness import PulumiProject
 
+NOT_CHECKED = (
+    "_Creates were not checked against the live sites: a device that already exists in CHeKT is "
+    "adopted, not created (`chekt-devices summarize --live` tells them apart)._"
+)
+NOT_REFRESHED = "_Not refreshed: changes made in CHeKT outside git are not shown (preview with `--refresh`)._"
 SECRET_SERIAL = "SN-TOP-SECRET-4711"
 ROTATED_SERIAL = "SN-TOP-SECRET-4712"
 
@@ -57,10 +65,10 @@ def test_create_update_replace_delete_and_no_changes(
     before = ids(api)
 
     status, out, _ = summarize(project.preview_json("--show-sames"), tmp_path)
-    assert (status, out) == (0, "**CHeKT devices: no changes** (4 unchanged)\n")
+    assert (status, out) == (0, f"**CHeKT devices: no changes** (4 unchanged)\n{NOT_REFRESHED}\n")
     # Without --show-sames the CLI lists no unchanged step: only its resource total is known.
     status, out, _ = summarize(project.preview_json(), tmp_path)
-    assert (status, out) == (0, "**CHeKT devices: no changes** (6 resources unchanged)\n")
+    assert (status, out) == (0, f"**CHeKT devices: no changes** (6 resources unchanged)\n{NOT_REFRESHED}\n")
 
     project.write_site("store.yaml", EDITED)
     preview = project.preview_json("--show-sames")
@@ -68,11 +76,16 @@ def test_create_update_replace_delete_and_no_changes(
 
     assert status == 0, err
     lines = out.splitlines()
-    assert lines[0] == "**CHeKT devices: 1 to create, 1 to update, 1 to replace, 1 to delete** (1 unchanged)"
-    assert "### Dealer 2, site 3" in lines
+    assert lines[:3] == [
+        "**CHeKT devices: 1 to create, 1 to update, 1 to replace, 1 to delete** (1 unchanged)",
+        NOT_CHECKED,
+        NOT_REFRESHED,
+    ]
+    assert "### Dealer 2, site 3: 1 to create, 1 to update, 1 to replace, 1 to delete" in lines
     rows = [line for line in lines if line.startswith(("| create", "| update", "| replace", "| delete"))]
-    assert [row.split(" | ")[0] for row in rows] == ["| create", "| update", "| replace", "| delete"]
-    create, update, replace, delete = rows
+    # Most destructive first: when a long site is cut, the safest rows are the ones left out.
+    assert [row.split(" | ")[0] for row in rows] == ["| delete", "| replace", "| update", "| create"]
+    delete, replace, update, create = rows
     assert create == (
         "| create | `cam-side` | device_type: `camera`<br>zone_number: `030`<br>"
         "additional_zone_numbers: `031,032`<br>name: `Side` |"
@@ -81,7 +94,7 @@ def test_create_update_replace_delete_and_no_changes(
         f"| update | `cam-front` (device {before['cam-front']}) | name: `Front` → `` Front \\| Door `new` `` |"
     )
     assert replace == (
-        f"| replace | `cam-back` (device {before['cam-back']}) | "
+        f"| replace | `cam-back` (device {before['cam-back']}) | delete, then create (new device_id)<br>"
         "device_type (forces replacement): `camera` → `bridge` |"
     )
     assert (
@@ -184,3 +197,22 @@ def test_input_that_is_not_a_preview(text: str, tmp_path: Path, capsys: pytest.C
     assert out.startswith("**CHeKT devices: preview failed**")
     assert err.startswith("chekt-devices: error: could not read the preview output")
     assert main(["summarize", str(tmp_path / "missing.json")]) == 1
+
+
+def test_an_adoption_never_shows_the_live_value_of_a_secret_field() -> None:
+    live = {"device_type": "camera", "zone_number": "001", "serial_number": "SN-LIVE-SECRET", "name": "Old"}
+    desired = {"device_type": "camera", "zone_number": "001", "serial_number": SECRET, "name": " New "}
+    found = {f.name: (f.old, f.new) for f in adoption_fields(live, desired)}
+    assert found == {"serial_number": (SECRET, SECRET), "name": ("Old", "New")}
+    unset_live = adoption_fields({**live, "serial_number": None}, {**desired, "serial_number": "x"})
+    assert [(f.name, f.old, f.new) for f in unset_live][-1] == ("serial_number", ABSENT, "x")
+
+
+def test_a_failed_preview_shows_each_error_once_and_within_the_budget() -> None:
+    errors = ["E" * 10_000, "same error", "same error", *[f"error {n}: " + "x" * 900 for n in range(200)]]
+    out = render_failure(errors, max_chars=20_000)
+    assert len(out) <= 20_000
+    assert out.startswith("**CHeKT devices: preview failed** (203 errors)")
+    assert f"{'E' * 4_000}\n… (6000 more characters, see the job log)" in out
+    assert out.count("same error") == 1 and "(reported 2 times)" in out
+    assert re.search(r"_… and \d+ more errors \(see the job log\)\._\n$", out)

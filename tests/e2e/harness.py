@@ -54,6 +54,8 @@ class PulumiProject:
     bin_dir: Path
     stack: str = "e2e"
     history: list[CliResult] = field(default_factory=list)
+    extra_env: dict[str, str] = field(default_factory=dict)
+    """Set for every CLI run, after the defaults (e.g. ``PULUMI_SKIP_CHECKPOINTS``)."""
 
     @property
     def sites_dir(self) -> Path:
@@ -72,6 +74,7 @@ class PulumiProject:
             PULUMI_PYTHON_CMD=sys.executable,
             NO_COLOR="1",
         )
+        env.update(self.extra_env)
         return env
 
     def create(

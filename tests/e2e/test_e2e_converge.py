@@ -49,7 +49,7 @@ def test_up_creates_exactly_the_declared_devices_and_then_plans_nothing(
 
     outputs = project.outputs()
     assert outputs["device_count"] == 5
-    assert outputs["site-2-3"]["devices"]["bridge"]["device_id"] == store["bridge"]["device_id"]
+    assert outputs["sites"] == {"2/3": 3, "2/4": 2}  # per-site counts, never one entry per device
 
     before = writes(admin)
     assert changed_steps(project.preview_json()) == []

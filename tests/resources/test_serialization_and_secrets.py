@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import sys
 from typing import Any
 
 import dill
@@ -12,6 +13,7 @@ from pulumi.dynamic.config import Config
 from pulumi.dynamic.dynamic import serialize_provider
 
 from pulumi_chekt.resources import DeviceProvider, settings
+from pulumi_chekt.resources.provider import wants_tracebacks
 from tests.conftest import CLIENT_ID, CLIENT_SECRET
 from tests.resources.conftest import ENV_VARS, inputs
 
@@ -92,3 +94,18 @@ def test_the_pickled_provider_is_the_same_bytes_as_in_existing_stacks() -> None:
     assert serialize_provider(DeviceProvider()) == (
         "gASVOQAAAAAAAACMH3B1bHVtaV9jaGVrdC5yZXNvdXJjZXMucHJvdmlkZXKUjA5EZXZpY2VQcm92aWRlcpSTlCmBlC4="
     )
+
+
+def test_configure_outside_the_provider_server_leaves_tracebacks_alone(
+    server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delattr(sys, "tracebacklimit", raising=False)
+    DeviceProvider().configure(ConfigureRequest(Config({"chekt:baseUrl": server.url}, "chekt-sites")))
+    assert not hasattr(sys, "tracebacklimit")  # the SDK's stack traces in a program need it unset
+
+
+def test_tracebacks_are_asked_for_with_an_environment_variable_or_engine_verbosity() -> None:
+    assert not wants_tracebacks(["127.0.0.1:1234"], {})
+    assert wants_tracebacks(["127.0.0.1:1234"], {"CHEKT_TRACEBACKS": "1"})
+    assert wants_tracebacks(["--logtostderr", "-v=9", "127.0.0.1:1234"], {})
+    assert not wants_tracebacks(["-v=0", "127.0.0.1:1234"], {})

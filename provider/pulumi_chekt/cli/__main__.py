@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from pulumi_chekt._version import __version__
 from pulumi_chekt.api import ChektError
-from pulumi_chekt.cli import export, init, list_devices, schema, summarize, validate
+from pulumi_chekt.cli import affected, export, init, list_devices, owners, schema, summarize, validate
 from pulumi_chekt.cli.common import EXIT_FAILED, PROG, report_error
 
 INTERRUPTED = 130
@@ -23,12 +23,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Create a project for CHeKT site files, validate them, export a live site, list its "
-        "devices, summarize `pulumi preview --json` for pull requests, and print the site schema.",
+        "devices, summarize `pulumi preview --json` for pull requests, check how a fleet is split "
+        "into stacks, and print the site schema.",
         epilog="Exit status: 0 success, 1 invalid files / failed preview / API error, 2 usage error.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (init, validate, export, list_devices, summarize, schema):
+    for module in (init, validate, export, list_devices, summarize, owners, affected, schema):
         module.register(subparsers)
     return parser
 

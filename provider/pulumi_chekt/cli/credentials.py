@@ -37,6 +37,11 @@ def add_site_arguments(parser: argparse.ArgumentParser) -> None:
     """--dealer and --site (required), and the non-secret connection flags."""
     parser.add_argument("--dealer", type=positive_id, required=True, metavar="ID", help="dealer id")
     parser.add_argument("--site", type=positive_id, required=True, metavar="ID", help="site id")
+    add_connection_arguments(parser)
+
+
+def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
+    """The non-secret connection flags (--base-url, --token-url)."""
     parser.add_argument(
         "--base-url", metavar="URL", help="API base URL (default: $CHEKT_BASE_URL or CHeKT's)"
     )

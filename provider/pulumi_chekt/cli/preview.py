@@ -4,6 +4,12 @@ Only the Pulumi CLI's JSON is read (no engine call): steps whose resource is a C
 one change each; other resources (the stack, SiteDevices components) only count as unchanged.
 Secrets arrive as the text ``[secret]`` or as a Pulumi secret envelope; both become ``SECRET``
 before anything else looks at them, so no later code can reveal one.
+
+With ``--refresh`` the CLI (3.274) emits one ``refresh`` step per resource whose ``newState`` is a
+copy of ``oldState``, so the refresh steps themselves show nothing. Drift is read from what follows
+them: an ``update`` whose old *outputs* (the refreshed live values) differ from inputs that the
+files did not change was changed outside git, and a ``create`` of a resource that was refreshed
+(so was in the state) was deleted outside git.
 """
 
 from __future__ import annotations
@@ -13,13 +19,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pulumi_chekt.resources.fields import INPUT_FIELDS, PROVIDER_KEY, UNKNOWN
+from pulumi_chekt.resources.fields import INPUT_FIELDS, PROVIDER_KEY, UNKNOWN, comparable
 
 SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"  # noqa: S105 (a marker, not a password)
 """The key that marks a serialized Pulumi secret (``pulumi.runtime.rpc._special_sig_key``)."""
 SECRET_TEXT = "[secret]"  # noqa: S105 (the placeholder Pulumi prints)
 
 ACTIONS = ("create", "update", "replace", "delete")
+"""The engine's operations on a device, in the order of the total line."""
+ADOPT = "adopt"
+"""A create whose external_device_id already exists at the live site (found by ``--live``)."""
+RESTORE = "restore"
+"""An update that only undoes changes made outside git (found by refresh)."""
+RECREATE = "recreate"
+"""A create of a device that was deleted outside git (found by refresh)."""
+DRIFT_ACTIONS = (RESTORE, RECREATE)
 REPLACE_OPS = {"replace", "create-replacement", "delete-replaced"}
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -62,17 +76,22 @@ def redact(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class FieldChange:
-    """One field of a device: ``old`` is ABSENT for a create, ``new`` is ABSENT for a delete."""
+    """One field of a device: ``old`` is ABSENT for a create, ``new`` is ABSENT for a delete.
+
+    ``drift`` marks a field the files did not change but the live device no longer matches: the
+    change undoes an edit made outside git.
+    """
 
     name: str
     old: Any = ABSENT
     new: Any = ABSENT
     forces_replacement: bool = False
+    drift: bool = False
 
 
 @dataclass
 class DeviceChange:
-    """What the preview plans for one Device; ``action`` is one of ACTIONS or the raw op."""
+    """What the preview plans for one Device; ``action`` is one of ACTIONS, ADOPT, DRIFT_ACTIONS or the raw op."""
 
     action: str
     external_id: str
@@ -80,23 +99,43 @@ class DeviceChange:
     site_id: int | None
     device_id: Any = None
     fields: list[FieldChange] = field(default_factory=list)
+    note: str = ""
+    """A warning for the reviewer, e.g. that an adoption will fail."""
 
 
 @dataclass
 class PreviewSummary:
-    """The device changes of a preview, its unchanged count and the errors of a failed preview."""
+    """The device changes of a preview, its unchanged count and the errors of a failed preview.
+
+    ``refreshed``: the preview ran with ``--refresh``, so drift is known. ``live_checked``: creates
+    were compared with the live sites (``summarize --live``); ``live_notes`` says what could not be.
+    """
 
     changes: list[DeviceChange]
     unchanged: int
     unchanged_is_device_count: bool
     errors: list[str]
+    refreshed: bool = False
+    live_checked: bool = False
+    live_notes: list[str] = field(default_factory=list)
 
     def count(self, action: str) -> int:
         return sum(1 for change in self.changes if change.action == action)
 
     @property
     def other(self) -> int:
-        return sum(1 for change in self.changes if change.action not in ACTIONS)
+        known = (*ACTIONS, ADOPT, *DRIFT_ACTIONS)
+        return sum(1 for change in self.changes if change.action not in known)
+
+    @property
+    def drift(self) -> list[DeviceChange]:
+        """Devices changed or deleted outside git (some also have changes from the files)."""
+        return [c for c in self.changes if c.action in DRIFT_ACTIONS or any(f.drift for f in c.fields)]
+
+    @property
+    def planned(self) -> list[DeviceChange]:
+        """The changes that come from the files (everything but drift corrections)."""
+        return [change for change in self.changes if change.action not in DRIFT_ACTIONS]
 
 
 def _urn_parts(urn: str) -> tuple[str, str]:
@@ -140,13 +179,43 @@ def _declared(values: Mapping[str, Any], *, old: bool) -> list[FieldChange]:
     return [FieldChange(key, new=values[key]) for key in _ordered(shown)]
 
 
-def _differences(old: Mapping[str, Any], new: Mapping[str, Any], replaces: set[str]) -> list[FieldChange]:
-    """Fields whose values differ; a secret on either side cannot be compared, so it is listed."""
+def _is_marker(value: Any) -> bool:
+    return value is SECRET or value is UNKNOWN_VALUE
+
+
+def _canonical(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Input fields in the provider's comparable form (absent, empty and None all mean "not set")."""
+    return comparable({key: value for key, value in values.items() if value is not ABSENT})
+
+
+def _differences(
+    old: Mapping[str, Any], new: Mapping[str, Any], replaces: set[str], live: Mapping[str, Any] | None = None
+) -> list[FieldChange]:
+    """Fields whose values differ; a secret on either side cannot be compared, so it is listed.
+
+    With ``live`` (the old outputs), a field the files left alone but whose live value differs
+    from the new input is listed too, as drift, from its live value.
+    """
+    live = live or {}
+    canonical_live, canonical_new = _canonical(live), _canonical(new)
+
+    def drifted(key: str) -> bool:
+        value = live.get(key, ABSENT)
+        return (
+            key in INPUT_FIELDS
+            and value is not ABSENT
+            and not _is_marker(value)
+            and not _is_marker(new.get(key))
+            and canonical_live.get(key) != canonical_new.get(key)
+        )
+
     found = []
-    for key in _ordered(set(old) | set(new)):
+    for key in _ordered(set(old) | set(new) | set(live)):
         before, after = old.get(key, ABSENT), new.get(key, ABSENT)
         if before != after or SECRET in (before, after):
             found.append(FieldChange(key, before, after, key in replaces))
+        elif drifted(key):
+            found.append(FieldChange(key, live[key], after, key in replaces, drift=True))
     return found
 
 
@@ -174,28 +243,42 @@ def _site_ids(name: str, *sources: Mapping[str, Any]) -> tuple[int | None, int |
     return dealer, site, external if external is not None else name
 
 
+def _device_id(state: Any) -> Any:
+    if not isinstance(state, Mapping):
+        return None
+    return redact(state["id"]) if state.get("id") else _outputs(state).get("device_id")
+
+
 def device_change(
-    action: str, step: Mapping[str, Any], replaced_by: Mapping[str, Any] | None = None
+    action: str,
+    step: Mapping[str, Any],
+    replaced_by: Mapping[str, Any] | None = None,
+    *,
+    refreshed_state: Mapping[str, Any] | None = None,
 ) -> DeviceChange:
-    """The change one step (or the steps of one replacement, merged) plans for a device."""
+    """The change one step (or the steps of one replacement, merged) plans for a device.
+
+    ``refreshed_state`` is the state the refresh step of a created device started from: the device
+    was in the state, so the create re-creates a device deleted outside git.
+    """
     merged = {**step, **{k: v for k, v in (replaced_by or {}).items() if v is not None}}
     old_state, new_state = merged.get("oldState"), merged.get("newState")
     old, new = _inputs(old_state), _inputs(new_state)
     _, name = _urn_parts(str(merged.get("urn", "")))
     dealer_id, site_id, external_id = _site_ids(name, new, old)
-    device_id = old_state.get("id") if isinstance(old_state, Mapping) else None
-    device_id = redact(device_id) if device_id else _outputs(old_state).get("device_id")
+    device_id = _device_id(old_state)
     replaces = {str(reason) for reason in merged.get("replaceReasons") or []}
-    if action == "create":
+    if action == "create" and refreshed_state is not None:
+        action, device_id = RECREATE, _device_id(refreshed_state)
+        fields = _declared(new, old=False)
+    elif action == "create":
         fields = _declared(new, old=False)
     elif action == "delete":
         fields = _declared(old, old=True)
     else:
-        fields = _differences(old, new, replaces)
-        if not fields and new:
-            # Inputs unchanged: the difference is with the live values (drift found by refresh).
-            live = _outputs(old_state)
-            fields = _differences({k: live.get(k, ABSENT) for k in new}, new, replaces)
+        fields = _differences(old, new, replaces, _outputs(old_state) if new else None)
+        if action == "update" and fields and all(f.drift for f in fields):
+            action = RESTORE
     return DeviceChange(action, str(external_id), dealer_id, site_id, device_id, fields)
 
 
@@ -214,6 +297,28 @@ def _error_messages(document: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def _unchanged(
+    steps: list[Mapping[str, Any]], document: Mapping[str, Any], changed_urns: set[str]
+) -> tuple[int, bool]:
+    """(count, whether it counts devices exactly) of the resources the preview leaves alone.
+
+    Without ``--show-sames`` the CLI lists no unchanged step, but after a refresh every resource of
+    the state has a refresh step: the unchanged devices are then the total ``same`` count minus the
+    other resources that were refreshed and not changed (the stack, the SiteDevices components).
+    """
+    device_sames = {str(s.get("urn")) for s in steps if s.get("op") == "same" and is_device(s)}
+    listed_sames = sum(1 for step in steps if step.get("op") == "same")
+    summary = document.get("changeSummary")
+    total_sames = summary.get("same") if isinstance(summary, Mapping) else None
+    if not isinstance(total_sames, int) or listed_sames >= total_sames:
+        return len(device_sames), True
+    refreshed = {str(s.get("urn")): s for s in steps if s.get("op") == "refresh"}
+    if refreshed:
+        others = {urn for urn, step in refreshed.items() if not is_device(step)} - changed_urns
+        return max(total_sames - len(others), 0), True
+    return total_sames, False
+
+
 def summarize_preview(document: Any) -> PreviewSummary:
     """The device changes in ``document`` (the parsed output of ``pulumi preview --json``)."""
     if not isinstance(document, Mapping) or not ({"steps", "changeSummary", "diagnostics"} & set(document)):
@@ -221,32 +326,34 @@ def summarize_preview(document: Any) -> PreviewSummary:
             "not the output of `pulumi preview --json` (no steps, changeSummary or diagnostics)"
         )
     steps = [step for step in document.get("steps") or [] if isinstance(step, Mapping)]
+    refreshed_from = {
+        str(step.get("urn")): step.get("oldState")
+        for step in steps
+        if step.get("op") == "refresh" and isinstance(step.get("oldState"), Mapping)
+    }
     changes: list[DeviceChange] = []
     replacements: dict[str, tuple[int, Mapping[str, Any]]] = {}
-    unchanged_devices = 0
+    changed_urns: set[str] = set()
     for step in steps:
         op = str(step.get("op", ""))
-        if not is_device(step):
-            continue
-        if op == "same":
-            unchanged_devices += 1
+        urn = str(step.get("urn", ""))
+        if op not in ("same", "refresh", "read"):
+            changed_urns.add(urn)
+        if not is_device(step) or op in ("same", "refresh"):
             continue
         action = _action(op)
-        urn = str(step.get("urn", ""))
         if action == "replace" and urn in replacements:
             index, first = replacements[urn]  # one device replaced, reported by several steps
             changes[index] = device_change(action, first, step)
             continue
         if action == "replace":
             replacements[urn] = (len(changes), step)
-        changes.append(device_change(action, step))
-    listed_sames = sum(1 for step in steps if step.get("op") == "same")
-    summary = document.get("changeSummary")
-    total_sames = summary.get("same") if isinstance(summary, Mapping) else None
-    exact = not isinstance(total_sames, int) or listed_sames >= total_sames
+        changes.append(device_change(action, step, refreshed_state=refreshed_from.get(urn)))
+    unchanged, exact = _unchanged(steps, document, changed_urns)
     return PreviewSummary(
         changes=changes,
-        unchanged=unchanged_devices if exact else int(total_sames or 0),
+        unchanged=unchanged,
         unchanged_is_device_count=exact,
         errors=_error_messages(document),
+        refreshed=bool(refreshed_from),
     )

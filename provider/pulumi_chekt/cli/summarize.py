@@ -1,24 +1,34 @@
 """``summarize [FILE|-]``: ``pulumi preview --json`` as a markdown comment for a pull request.
 
-Reviewers see per site which devices are created, updated, replaced or deleted and each changed
-value as ``old → new``. Values come from the preview already redacted (``preview.redact``) and are
-written inside code spans, so a device name can neither reveal a secret nor inject markdown.
+Reviewers see the totals first, then the drift that ``pulumi up`` will undo (with ``--refresh``),
+then per site which devices are created, adopted (``--live``), updated, replaced or deleted, each
+changed value as ``old → new``. Values come from the preview already redacted (``preview.redact``)
+and are written inside code spans, so a device name can neither reveal a secret nor inject
+markdown. The comment never exceeds ``--max-chars`` (``budget.fit``): the longest sites are cut.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from pulumi_chekt.api import ChektError
+from pulumi_chekt.cli.budget import Section, cost, fit, more_line
 from pulumi_chekt.cli.common import EXIT_FAILED, EXIT_OK, report_error
+from pulumi_chekt.cli.credentials import ENVIRONMENT_HELP, add_connection_arguments, client_from
+from pulumi_chekt.cli.live import check_live
 from pulumi_chekt.cli.preview import (
     ABSENT,
     ACTIONS,
+    ADOPT,
+    RECREATE,
+    RESTORE,
     SECRET,
     UNKNOWN_VALUE,
     DeviceChange,
@@ -30,8 +40,13 @@ from pulumi_chekt.cli.preview import (
 
 TITLE = "CHeKT devices"
 MAX_CHARS = 60_000
-"""GitHub refuses comments over 65,536 characters; rows past this budget are counted, not shown."""
+"""GitHub refuses comments over 65,536 characters; the comment stays within this budget."""
+ERROR_CHARS = 4_000
+"""At most this much of one error message is shown; the job log has the rest."""
 ARROW = "→"
+ROW_ORDER = ("delete", "replace", "update", "create", ADOPT)
+"""Rows of a site, most destructive first: when a long site is cut, the safest rows go."""
+REPLACE_TEXT = "delete, then create (new device_id)"
 
 
 def _longest_backtick_run(text: str) -> int:
@@ -48,6 +63,11 @@ def code(text: str) -> str:
     fence = "`" * (_longest_backtick_run(flat) + 1)
     pad = " " if flat.startswith("`") or flat.endswith("`") or not flat.strip() else ""
     return f"{fence}{pad}{flat}{pad}{fence}"
+
+
+def plain_text(text: str) -> str:
+    """Text from outside (an API's error message) as literal markdown on one line."""
+    return re.sub(r"([\\`*_{}\[\]<>()#+!|~])", r"\\\1", " ".join(text.split()))
 
 
 def _plain(value: Any) -> Any:
@@ -73,23 +93,70 @@ def value_text(value: Any) -> str:
 
 def field_text(change: FieldChange, action: str) -> str:
     label = change.name + (" (forces replacement)" if change.forces_replacement else "")
-    if action == "create":
+    if action in ("create", RECREATE):
         return f"{label}: {value_text(change.new)}"
     if action == "delete":
         return f"{label}: {value_text(change.old)}"
-    return f"{label}: {value_text(change.old)} {ARROW} {value_text(change.new)}"
+    text = f"{label}: {value_text(change.old)} {ARROW} {value_text(change.new)}"
+    return text + (" (changed outside git)" if change.drift else "")
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _counts(summary: PreviewSummary, changes: list[DeviceChange]) -> list[str]:
+    found = Counter(change.action for change in changes)
+    actions = list(ACTIONS)
+    if summary.live_checked:
+        actions.insert(1, ADOPT)
+    counts = [f"{found[action]} to {action}" for action in actions]
+    other = sum(n for action, n in found.items() if action not in (*ACTIONS, ADOPT, RESTORE, RECREATE))
+    if other:
+        counts.append(f"{other} other")
+    return counts
 
 
 def total_line(summary: PreviewSummary) -> str:
     unchanged = f"{summary.unchanged} unchanged"
     if not summary.unchanged_is_device_count:
         unchanged = f"{summary.unchanged} resources unchanged"
-    if not summary.changes:
-        return f"**{TITLE}: no changes** ({unchanged})"
-    counts = [f"{summary.count(action)} to {action}" for action in ACTIONS]
-    if summary.other:
-        counts.append(f"{summary.other} other")
-    return f"**{TITLE}: {', '.join(counts)}** ({unchanged})"
+    if summary.planned:
+        return f"**{TITLE}: {', '.join(_counts(summary, summary.planned))}** ({unchanged})"
+    if summary.drift:
+        return f"**{TITLE}: no changes from the files** ({unchanged})"
+    return f"**{TITLE}: no changes** ({unchanged})"
+
+
+def drift_line(summary: PreviewSummary) -> str | None:
+    """What refresh found, or None when the preview did not refresh."""
+    if not summary.refreshed:
+        return None
+    deleted = summary.count(RECREATE)
+    changed = len(summary.drift) - deleted
+    if not changed and not deleted:
+        return "_No drift: every live device is as the last `pulumi up` left it._"
+    found = [f"{_plural(changed, 'device')} changed outside git"] if changed else []
+    found += [f"{_plural(deleted, 'device')} deleted outside git"] if deleted else []
+    return f"**Drift: {', '.join(found)}**: `pulumi up` puts {'it' if changed + deleted == 1 else 'them'} back as the files say."
+
+
+def notes(summary: PreviewSummary) -> list[str]:
+    """What the reviewer must know the summary could not check."""
+    lines = [f"_⚠ {plain_text(note)}_" for note in summary.live_notes[:10]]
+    if len(summary.live_notes) > 10:
+        lines.append(more_line(len(summary.live_notes) - 10, "more warnings"))
+    if not summary.live_checked and summary.count("create"):
+        lines.append(
+            "_Creates were not checked against the live sites: a device that already exists in CHeKT "
+            "is adopted, not created (`chekt-devices summarize --live` tells them apart)._"
+        )
+    existing = summary.unchanged or any(c.action not in ("create", ADOPT) for c in summary.changes)
+    if not summary.refreshed and existing:  # (a stack with no devices yet has nothing to refresh)
+        lines.append(
+            "_Not refreshed: changes made in CHeKT outside git are not shown (preview with `--refresh`)._"
+        )
+    return lines
 
 
 def _device_cell(change: DeviceChange) -> str:
@@ -101,21 +168,40 @@ def _device_cell(change: DeviceChange) -> str:
     return device
 
 
+def _details(change: DeviceChange) -> str:
+    parts = [f"⚠ {change.note}"] if change.note else []
+    if change.action == "replace":
+        parts.append(REPLACE_TEXT)
+    parts += [field_text(f, change.action) for f in change.fields]
+    if not change.fields:
+        parts.append("_no field changes_" if change.action == ADOPT else "_no field changes shown_")
+    return "<br>".join(parts)
+
+
 def _row(change: DeviceChange) -> str:
-    details = "<br>".join(field_text(f, change.action) for f in change.fields) or "_no field changes shown_"
-    return f"| {change.action} | {_device_cell(change)} | {details} |"
+    return f"| {change.action} | {_device_cell(change)} | {_details(change)} |"
 
 
-def _site_heading(key: tuple[int | None, int | None]) -> str:
+def _drift_text(change: DeviceChange) -> str:
+    if change.action == RECREATE:
+        return "deleted outside git: re-created from the file (new device_id)"
+    drifted = [f for f in change.fields if f.drift]
+    fields = [f"{f.name} {value_text(f.old)} {ARROW} {value_text(f.new)} (file)" for f in drifted]
+    return "changed outside git: " + "<br>".join(fields)
+
+
+def _site_name(key: tuple[int | None, int | None]) -> str:
     dealer, site = key
-    if dealer is None or site is None:
-        return "### Devices of an unknown site"
-    return f"### Dealer {dealer}, site {site}"
+    return "an unknown site" if dealer is None or site is None else f"dealer {dealer}, site {site}"
 
 
 def _order(change: DeviceChange) -> tuple[int, str, str]:
-    rank = ACTIONS.index(change.action) if change.action in ACTIONS else len(ACTIONS)
+    rank = ROW_ORDER.index(change.action) if change.action in ROW_ORDER else len(ROW_ORDER)
     return rank, change.action, change.external_id
+
+
+def _site_key(key: tuple[int | None, int | None]) -> tuple[bool, int, bool, int]:
+    return (key[0] is None, key[0] or 0, key[1] is None, key[1] or 0)
 
 
 def _by_site(
@@ -124,45 +210,75 @@ def _by_site(
     groups: dict[tuple[int | None, int | None], list[DeviceChange]] = defaultdict(list)
     for change in changes:
         groups[(change.dealer_id, change.site_id)].append(change)
-    keys = sorted(groups, key=lambda k: (k[0] is None, k[0] or 0, k[1] is None, k[1] or 0))
-    return [(key, sorted(groups[key], key=_order)) for key in keys]
+    return [(key, sorted(groups[key], key=_order)) for key in sorted(groups, key=_site_key)]
 
 
-def render_failure(errors: list[str]) -> str:
-    """The comment for a preview that failed: its error messages in a code block."""
+def drift_section(summary: PreviewSummary) -> Section | None:
+    drift = sorted(summary.drift, key=lambda c: (_site_key((c.dealer_id, c.site_id)), c.external_id))
+    if not drift:
+        return None
+    header = ["", "### Changed outside git", "", "| Site | Device | Correction |", "| --- | --- | --- |"]
+    rows = [
+        f"| {change.dealer_id}/{change.site_id} | {_device_cell(change)} | {_drift_text(change)} |"
+        for change in drift
+    ]
+    return Section(header, rows)
+
+
+def site_sections(summary: PreviewSummary) -> list[Section]:
+    sections = []
+    for key, changes in _by_site(summary.planned):
+        heading = f"### {_site_name(key).capitalize()}: {', '.join(_site_counts(summary, changes))}"
+        header = ["", heading, "", "| Action | Device | Changes |", "| --- | --- | --- |"]
+        sections.append(Section(header, [_row(change) for change in changes]))
+    return sections
+
+
+def _site_counts(summary: PreviewSummary, changes: list[DeviceChange]) -> list[str]:
+    return [count for count in _counts(summary, changes) if not count.startswith("0 ")]
+
+
+def _capped(error: str, limit: int = ERROR_CHARS) -> str:
+    if len(error) <= limit:
+        return error
+    return f"{error[:limit]}\n… ({len(error) - limit} more characters, see the job log)"
+
+
+def render_failure(errors: list[str], max_chars: int = MAX_CHARS) -> str:
+    """The comment for a preview that failed: its error messages (each shown once) in a code block."""
     count = len(errors)
-    text = "\n\n".join(errors) or "the preview failed without an error message"
+    repeats = Counter(errors)
+    unique = [
+        _capped(error) + (f"\n(reported {repeats[error]} times)" if repeats[error] > 1 else "")
+        for error in repeats
+    ]
+    unique = unique or ["the preview failed without an error message"]
+    heading = f"**{TITLE}: preview failed** ({_plural(count, 'error')})"
+    shown: list[str] = []
+    budget = (max_chars or sys.maxsize) - cost([heading, "", "```text", "```", "", more_line(count)]) - 32
+    for error in unique:
+        if cost(["", *shown, error]) > budget:
+            break
+        shown.append(error)
+    text = "\n\n".join(shown)
     fence = "`" * max(3, _longest_backtick_run(text) + 1)
-    plural = "s" if count != 1 else ""
-    return f"**{TITLE}: preview failed** ({count} error{plural})\n\n{fence}text\n{text}\n{fence}\n"
+    hidden = len(unique) - len(shown)
+    tail = f"\n{more_line(hidden, 'more errors')}\n" if hidden else ""
+    return f"{heading}\n\n{fence}text\n{text}\n{fence}\n{tail}"
 
 
 def render(summary: PreviewSummary, max_chars: int = MAX_CHARS) -> str:
-    """The markdown comment: the total line first, then one table per site."""
+    """The markdown comment: totals, drift, notes, then one table per site; within ``max_chars``."""
     if summary.errors:
-        return render_failure(summary.errors)
-    lines = [total_line(summary)]
-    if not summary.changes:
-        return lines[0] + "\n"
-    size, hidden = len(lines[0]), 0
-    for key, changes in _by_site(summary.changes):
-        header = ["", _site_heading(key), "", "| Action | Device | Changes |", "| --- | --- | --- |"]
-        rows: list[str] = []
-        for change in changes:
-            row = _row(change)
-            needed = len(row) + 1 + (0 if rows else sum(len(line) + 1 for line in header))
-            if size + needed > max_chars:
-                hidden += 1
-                continue
-            rows.append(row)
-            size += needed
-        if rows:
-            lines += header + rows
-    if hidden:
-        lines += [
-            "",
-            f"_… and {hidden} more device change{'s' if hidden != 1 else ''} not shown (see the job log)._",
-        ]
+        return render_failure(summary.errors, max_chars)
+    head = [total_line(summary)]
+    drift = drift_line(summary)
+    head += [drift] if drift else []
+    head += notes(summary)
+    drift_table = drift_section(summary)
+    sections = ([drift_table] if drift_table else []) + site_sections(summary)
+    budget = (max_chars or sys.maxsize) - cost(head)
+    lines = head + fit(sections, budget, lambda n: more_line(n, "more sites"))
     return "\n".join(lines) + "\n"
 
 
@@ -170,6 +286,22 @@ def _read(source: str) -> str:
     if source == "-":
         return sys.stdin.read()
     return Path(source).read_text(encoding="utf-8")
+
+
+def _with_live(summary: PreviewSummary, args: argparse.Namespace) -> tuple[PreviewSummary, ChektError | None]:
+    if summary.errors or not summary.count("create"):
+        return summary, None
+    try:
+        client = client_from(args)
+    except ChektError as error:
+        return summary, error
+    with client:
+        return check_live(summary, client.list_devices)
+
+
+def _write_full(path: Path | None, summary: PreviewSummary) -> None:
+    if path is not None:
+        path.write_text(render(summary, 0), encoding="utf-8")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -184,11 +316,32 @@ def run(args: argparse.Namespace) -> int:
         reason = str(error) if isinstance(error, PreviewFormatError) else "no JSON document in the input"
         sys.stdout.write(render_failure([f"could not read the preview output: {reason} (see the job log)"]))
         return report_error(f"could not read the preview output: {reason}")
-    sys.stdout.write(render(summary))
+    live_error = None
+    if args.live:
+        summary, live_error = _with_live(summary, args)
+        if live_error is not None and not summary.live_notes:
+            summary.live_notes.append(f"creates could not be checked against the live sites: {live_error}")
+    sys.stdout.write(render(summary, args.max_chars))
+    try:
+        _write_full(args.full, summary)
+    except OSError as error:
+        return report_error(f"cannot write {args.full}: {error.strerror or error}")
     if summary.errors:
         print(f"the preview failed with {len(summary.errors)} error(s)", file=sys.stderr)
         return EXIT_FAILED
+    if live_error is not None:
+        return report_error(f"creates could not be checked against the live sites: {live_error}")
     return EXIT_OK
+
+
+def _chars(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of characters, got {text!r}") from None
+    if value != 0 and value < 2_000:
+        raise argparse.ArgumentTypeError("must be 0 (no limit) or at least 2000")
+    return value
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -197,13 +350,33 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="turn `pulumi preview --json` into a markdown pull-request comment",
         description=(
             "Read the output of `pulumi preview --json` (add --show-sames to count unchanged devices "
-            "exactly) and print a markdown summary: a total line, then per site the devices to "
-            "create, update, replace and delete with old → new values. Secrets are shown as "
-            "[secret]. Exit status: 0 summarized, 1 the preview failed or the input is not a "
-            "preview (a comment saying so is still printed), 2 usage error."
+            "exactly, --refresh to show drift) and print a markdown summary: the totals, the "
+            "changes made outside git that `pulumi up` will undo, then per site the devices to "
+            "create, adopt, update, replace and delete with old → new values. Secrets are shown as "
+            "[secret]. The summary never exceeds --max-chars: the longest sites are cut. With --live "
+            "the creates are checked against the live sites (one list call per site with creates), "
+            "so devices that already exist show as adopt. " + ENVIRONMENT_HELP + " Exit status: 0 "
+            "summarized, 1 the preview failed, the input is not a preview or the live check failed "
+            "(a comment saying so is still printed), 2 usage error."
         ),
     )
     parser.add_argument(
         "preview", nargs="?", default="-", metavar="FILE", help="the preview JSON (default: - for stdin)"
     )
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="check creates against the live sites: an existing external_device_id is an adoption",
+    )
+    parser.add_argument(
+        "--max-chars",
+        type=_chars,
+        default=MAX_CHARS,
+        metavar="N",
+        help=f"size budget of the comment (default {MAX_CHARS:,}; GitHub's limit is 65,536; 0: none)",
+    )
+    parser.add_argument(
+        "--full", type=Path, metavar="FILE", help="also write the summary without a size limit to FILE"
+    )
+    add_connection_arguments(parser)
     parser.set_defaults(func=run)

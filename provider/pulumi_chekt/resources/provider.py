@@ -73,15 +73,25 @@ def wants_tracebacks(argv: list[str], env: Mapping[str, str]) -> bool:
     return any(argument.startswith("-v=") and argument != "-v=0" for argument in argv)
 
 
+PROVIDER_SERVER_MODULE = "pulumi.dynamic.__main__"
+
+
+def in_provider_server() -> bool:
+    """True in the process the engine starts as ``python -m pulumi.dynamic`` (not in a program or test)."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    return getattr(spec, "name", None) == PROVIDER_SERVER_MODULE
+
+
 def quiet_tracebacks(argv: list[str], env: Mapping[str, str]) -> None:
     """Make a failed device one line in `pulumi up` output instead of a ~48-line Python traceback.
 
     The SDK's provider server reports an exception as ``traceback.format_exc()``
     (``_abort_with_traceback`` in ``pulumi/dynamic/__main__.py``); Python's documented
     ``sys.tracebacklimit = 0`` reduces that to ``ExceptionType: message``, whose message already says
-    what, why, the status and the trace id. Only ever called in the provider's own process.
+    what, why, the status and the trace id. It is process-wide, so it is set only in the provider
+    server's own process (a program needs stack traces: the SDK reads them to register resources).
     """
-    if not wants_tracebacks(argv, env):
+    if in_provider_server() and not wants_tracebacks(argv, env):
         sys.tracebacklimit = 0
 
 

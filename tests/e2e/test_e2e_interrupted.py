@@ -1,0 +1,121 @@
+"""A `pulumi up` killed (kill -9 of the CLI, the language host and the provider) halfway through creating
+100 devices, then the README's recovery steps: the API ends equal to the files, with no duplicate and
+nothing lost, and the state matches the API device for device.
+
+Two cases. Default checkpoints, where the kill also leaves the state's ``<stack>.json.attrs`` empty:
+a real kill does that now and then (it lands while the file backend rewrites that file in place, and
+every command then fails with "failed to load checkpoint: EOF"); here it is made certain by emptying
+the file as such a kill would have, after the lock error was seen (unless the kill already did). And PULUMI_SKIP_CHECKPOINTS=true
+(state saved only at the end of a run, so the kill loses track of every device the run created: the
+rerun must adopt them all).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from pulumi_chekt.api import ChektClient
+from pulumi_chekt.localserver import AdminClient, ServerConfig
+from tests.e2e.conftest import device, site
+from tests.e2e.harness import PulumiProject, changed_steps
+from tests.e2e.interrupt import (
+    BROKEN_STATE,
+    Interrupted,
+    Recovery,
+    interrupt_up,
+    pending_operations,
+    recover,
+    state_devices,
+)
+
+DEALER, SITE = 2, 3
+DEVICES = 100
+KILL_AT = 40  # of 100: with 50 ms per request the run is then well under way and far from done
+LATENCY_MS = 50
+
+
+@pytest.fixture
+def server_config(server_config: ServerConfig) -> ServerConfig:
+    """Let the server store duplicates, when it can, so that a duplicate shows up as one instead of a 409."""
+    names = {f.name for f in dataclasses.fields(ServerConfig)}
+    relaxed = {key: False for key in ("unique_external_ids", "unique_zones") if key in names}
+    return dataclasses.replace(server_config, **relaxed) if relaxed else server_config
+
+
+def declared() -> dict[str, Any]:
+    return site(
+        DEALER,
+        SITE,
+        *(device(f"kill-cam-{n:03d}", f"{n:03d}", name=f"Camera {n}") for n in range(1, DEVICES + 1)),
+    )
+
+
+def interrupted_and_recovered(
+    project: PulumiProject, admin: AdminClient, api: ChektClient, case: str
+) -> tuple[Interrupted, Recovery]:
+    if case == "skipped-checkpoints":
+        project.extra_env["PULUMI_SKIP_CHECKPOINTS"] = "true"
+    project.write_site("site.yaml", declared())
+    admin.set_faults(latency_ms=LATENCY_MS)
+    interrupted = interrupt_up(project, lambda: int(admin.stats()["store"]["devices"]), KILL_AT)
+    admin.set_faults()  # recover at full speed
+    blocked = project.run("up", "--yes", "--skip-preview", check=False)  # what a user tries first
+    assert blocked.returncode != 0
+    torn_by_the_kill = BROKEN_STATE in blocked.output
+    if not torn_by_the_kill:
+        assert "the stack is currently locked by 1 lock(s)" in blocked.output, blocked.output[-3000:]
+    if case == "default-checkpoints" and not torn_by_the_kill:
+        state_attrs = [p for p in (project.root / "backend").rglob("*.json.attrs") if "/stacks/" in str(p)]
+        assert len(state_attrs) == 1, state_attrs
+        state_attrs[0].write_bytes(b"")  # the torn write (see the module docstring)
+        broken = project.run("up", "--yes", "--skip-preview", check=False)
+        assert broken.returncode != 0
+        assert BROKEN_STATE in broken.output, broken.output[-3000:]
+    return interrupted, recover(
+        project, lambda: {d["external_device_id"] for d in api.list_devices(DEALER, SITE)}
+    )
+
+
+def assert_api_equals_files_and_state(project: PulumiProject, api: ChektClient) -> None:
+    live = api.list_devices(DEALER, SITE)
+    per_external_id = Counter(d["external_device_id"] for d in live)
+    assert [key for key, n in per_external_id.items() if n > 1] == [], "duplicates in the API"
+    wanted = {d["external_device_id"]: d for d in declared()["devices"]}
+    assert set(per_external_id) == set(wanted), "API devices differ from the files (lost or orphaned)"
+    for found in live:
+        want = wanted[found["external_device_id"]]
+        assert (found["zone_number"], found["name"]) == (want["zone_number"], want["name"])
+
+    exported = json.loads(project.exported_state())
+    assert pending_operations(exported) == []
+    in_state = {r["outputs"]["external_device_id"]: r["id"] for r in state_devices(exported)}
+    assert in_state == {d["external_device_id"]: str(d["device_id"]) for d in live}, "state != API"
+    assert changed_steps(project.preview_json()) == []
+
+
+@pytest.mark.parametrize("case", ["default-checkpoints", "skipped-checkpoints"])
+def test_killed_up_recovers_with_nothing_duplicated_or_lost(
+    project: PulumiProject, admin: AdminClient, api: ChektClient, case: str
+) -> None:
+    interrupted, recovery = interrupted_and_recovered(project, admin, api, case)
+
+    assert {"engine", "program", "provider"} <= set(interrupted.killed), interrupted.killed
+    assert KILL_AT <= interrupted.devices_after_kill < DEVICES, "the kill did not land mid-way"
+    assert "has been canceled" in recovery.output("cancel")
+    if case == "default-checkpoints":
+        assert BROKEN_STATE in recovery.output("cancel (before repair)")
+        assert len(recovery.repaired) == 1
+    assert "pending operations" not in recovery.output("up")
+    # Devices the killed run created but did not record, which the final `up` adopts: with skipped
+    # checkpoints all of them; else those whose create was in flight at the kill (often a few, possibly
+    # none). Each adoption is a warning on its resource, never silent.
+    if case == "skipped-checkpoints":
+        assert len(recovery.to_adopt) == interrupted.devices_after_kill >= KILL_AT
+    for external_id in recovery.to_adopt:
+        assert f"adopted existing device '{external_id}'" in recovery.output("up"), external_id
+    assert_api_equals_files_and_state(project, api)
