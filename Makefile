@@ -6,12 +6,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv pulumi lint test test-fast bench bench-quick bench-provider chaos demo demo-down clean
+.PHONY: help venv pulumi lint test test-fast test-packaging test-lowest wheel bench bench-quick bench-provider chaos demo demo-down clean
 
 help:
 	@echo "make demo       - pulumi up of examples/sites against a local CHeKT API server"
 	@echo "make demo-down  - destroy the demo stack and stop everything it started"
 	@echo "make test       - ruff, mypy and the whole test suite (unit, local server, end-to-end with the Pulumi CLI)"
+	@echo "make wheel      - build dist/pulumi_chekt-<version>-py3-none-any.whl"
+	@echo "make test-packaging - the wheel in a new virtualenv: README Quick start end to end, pre-commit hook"
+	@echo "make test-lowest    - unit tests and one end-to-end test with every dependency at its lower bound"
 	@echo "make chaos      - fault campaign: real pulumi up through a seeded fault mix, 250 devices x 5 seeds (CHAOS_ARGS=...)"
 	@echo "make bench      - engine benchmark, project vs floor, full matrix (hours; BENCH_ARGS=... to narrow it)"
 	@echo "make bench-quick - the same at 100 devices, 0 ms, 1 and 10 sites, both checkpoint modes (minutes)"
@@ -29,8 +32,8 @@ pulumi:
 	@scripts/get-pulumi.sh >/dev/null
 
 lint: venv
-	$(BIN)/ruff check provider tests examples benchmarks __main__.py
-	$(BIN)/ruff format --check provider tests examples benchmarks __main__.py
+	$(BIN)/ruff check provider tests examples benchmarks scripts __main__.py
+	$(BIN)/ruff format --check provider tests examples benchmarks scripts __main__.py
 	$(BIN)/mypy
 
 test: venv lint
@@ -38,6 +41,32 @@ test: venv lint
 
 test-fast: venv
 	$(BIN)/pytest -q --ignore=tests/e2e
+
+wheel: venv
+	rm -rf dist
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
+	@ls dist/*.whl
+
+# Builds the wheel itself, installs it in new virtualenvs and runs the README's Quick start as written.
+test-packaging: venv
+	@PULUMI_BIN_DIR="$$(scripts/get-pulumi.sh | tail -n 1)" $(BIN)/pytest -q -m packaging tests/packaging
+
+# A new virtualenv with each direct dependency (and the build backend) at its declared lower bound,
+# the package built and installed with them, then the unit tests and one real-engine test.
+LOWEST := .venv-lowest
+LOWEST_E2E := tests/e2e/test_e2e_converge.py::test_type_change_replaces_delete_first_and_removal_and_addition_converge
+test-lowest:
+	rm -rf $(LOWEST)
+	$(PYTHON) -m venv $(LOWEST)
+	$(PYTHON) scripts/lowest_constraints.py >$(LOWEST)/constraints.txt
+	$(LOWEST)/bin/python -m pip install --quiet --upgrade pip
+	$(LOWEST)/bin/python -m pip install --quiet -c $(LOWEST)/constraints.txt hatchling
+	$(LOWEST)/bin/python -m pip install --quiet --no-build-isolation -c $(LOWEST)/constraints.txt ".[dev]"
+	$(LOWEST)/bin/python -m pip check
+	@echo "installed at their lower bounds:"; $(LOWEST)/bin/python -m pip freeze \
+	  | grep -iE "^($$(cut -d= -f1 $(LOWEST)/constraints.txt | paste -sd'|'))==" | sed 's/^/  /'
+	@PULUMI_BIN_DIR="$$(scripts/get-pulumi.sh | tail -n 1)" $(LOWEST)/bin/pytest -q -p no:cacheprovider \
+	  --ignore=tests/e2e --ignore=tests/packaging tests $(LOWEST_E2E)
 
 # The engine benchmark: the real CLI on the project and on the no-op floor, interleaved (benchmarks/).
 BENCH_ARGS ?=
@@ -62,4 +91,4 @@ demo-down: venv
 	@scripts/demo.sh down
 
 clean:
-	rm -rf .state .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .state .pytest_cache .mypy_cache .ruff_cache dist $(LOWEST)

@@ -57,6 +57,7 @@ base_url="http://127.0.0.1:$(cat "$state/port")"
 echo "listening on $base_url (log: .state/demo/server.log)"
 
 pulumi stack select --create demo --non-interactive >/dev/null
+pulumi config set chekt:sites 'examples/sites/*.yaml'   # the program's default is sites/*.yaml
 pulumi config set --plaintext chekt:baseUrl "$base_url"
 pulumi config set --plaintext chekt:clientId demo-client
 pulumi config set --secret chekt:clientSecret demo-secret

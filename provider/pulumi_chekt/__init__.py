@@ -3,12 +3,31 @@
 Layers, each depending only on those before it: ``contract`` (the JSON Schemas) -> ``api`` (HTTP
 client) -> ``resources`` (the Device dynamic provider) -> ``site`` (site files, SiteDevices) ->
 ``program`` (the root Pulumi program). ``localserver`` is a CHeKT-compatible API server for tests.
+
+The re-exports below are resolved on first use (module ``__getattr__``), so importing
+``pulumi_chekt.api``, ``pulumi_chekt.cli`` or ``pulumi_chekt.localserver`` does not load the Pulumi SDK.
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
 
-from pulumi_chekt.resources import Device, DeviceArgs, DeviceProvider
-from pulumi_chekt.site import SiteDevices, SiteSpec, SiteValidationError, load_site_file
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from pulumi_chekt._version import __version__
+
+if TYPE_CHECKING:
+    from pulumi_chekt.resources import Device, DeviceArgs, DeviceProvider
+    from pulumi_chekt.site import SiteDevices, SiteSpec, SiteValidationError, load_site_file
+
+_EXPORTS = {
+    "Device": "pulumi_chekt.resources",
+    "DeviceArgs": "pulumi_chekt.resources",
+    "DeviceProvider": "pulumi_chekt.resources",
+    "SiteDevices": "pulumi_chekt.site",
+    "SiteSpec": "pulumi_chekt.site",
+    "SiteValidationError": "pulumi_chekt.site",
+    "load_site_file": "pulumi_chekt.site",
+}
 
 __all__ = [
     "Device",
@@ -20,3 +39,17 @@ __all__ = [
     "__version__",
     "load_site_file",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module behind a re-exported name when it is first asked for, then cache the value."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pulumi_chekt' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

@@ -7,6 +7,7 @@ preview with all problems listed, and the API receives no write.
 from __future__ import annotations
 
 import glob
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -30,7 +31,28 @@ from pulumi_chekt.site import (
 )
 from pulumi_chekt.site.sitefile import project_root
 
-DEFAULT_SITE_GLOBS = ["examples/sites/*.yaml"]
+DEFAULT_SITE_GLOBS = ["sites/*.yaml"]
+"""Where ``chekt-devices init`` puts site files, relative to the folder holding Pulumi.yaml."""
+SITES_HINT = 'chekt:sites must be a glob or a list of globs, e.g. sites/*.yaml or ["sites/*.yaml"]'
+
+
+def site_globs(raw: str | None) -> list[str]:
+    """The globs of ``chekt:sites``: unset means the default; a plain string is one glob (as
+    ``pulumi config set chekt:sites 'sites/*.yaml'`` stores it); a JSON list (``--path 'chekt:sites[0]'``
+    or ``config set --json``) is several. Raises ValueError for anything else."""
+    if raw is None or not raw.strip():
+        return list(DEFAULT_SITE_GLOBS)
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = raw
+    if isinstance(value, str) and value.strip():
+        return [value.strip()]
+    if value == []:
+        return list(DEFAULT_SITE_GLOBS)
+    if isinstance(value, list) and value and all(isinstance(p, str) and p.strip() for p in value):
+        return [p.strip() for p in value]
+    raise ValueError(f"{SITES_HINT}; got {raw[:80]!r}")
 
 
 def site_files(patterns: list[str], root: Path) -> list[Path]:
@@ -97,9 +119,10 @@ def refuse_plaintext_secrets(config: pulumi.Config) -> None:
 def main() -> None:
     config = pulumi.Config("chekt")
     refuse_plaintext_secrets(config)
-    patterns = config.get_object("sites") or DEFAULT_SITE_GLOBS
-    if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
-        raise pulumi.RunError('chekt:sites must be a list of glob strings, e.g. ["sites/*.yaml"]')
+    try:
+        patterns = site_globs(config.get("sites"))
+    except ValueError as error:
+        raise pulumi.RunError(str(error)) from None
     root = project_root(Path(pulumi.get_root_directory() or ".").resolve())
     files = site_files(patterns, root)
     if not files and not config.get_bool("allowNoSites"):

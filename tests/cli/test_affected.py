@@ -40,18 +40,19 @@ def affected(fleet: Path, *paths: str, stdin: str | None = None) -> list[str]:
 def test_stack_files_read_each_stacks_globs(fleet: Path) -> None:
     assert stack_files(fleet) == [
         StackFiles("east", "Pulumi.east.yaml", ("sites/east/*.yaml",)),
-        StackFiles("legacy", "Pulumi.legacy.yaml", ("examples/sites/*.yaml",)),
+        StackFiles("legacy", "Pulumi.legacy.yaml", ("sites/*.yaml",)),  # the program's default
         StackFiles("west", "Pulumi.west.yaml", ("sites/west/**/*.yaml", "sites/shared.yaml")),
     ]
 
 
 def test_a_site_file_touches_only_its_stack_even_when_deleted(fleet: Path) -> None:
     assert affected(fleet, "sites/east/store.yaml") == ["east"]  # the file does not exist: by pattern
-    assert affected(fleet, "sites/west/a/b/x.yaml", "sites/shared.yaml") == ["west"]
-    assert affected(fleet, "sites/east/sub/x.yaml", "README.md", "sites/other.yaml") == []
+    assert affected(fleet, "sites/west/a/b/x.yaml") == ["west"]
+    assert affected(fleet, "sites/shared.yaml") == ["legacy", "west"]  # also legacy's default sites/*.yaml
+    assert affected(fleet, "sites/east/sub/x.yaml", "README.md", "other/x.yaml") == []
     assert affected(fleet, stdin="sites/west/x.yaml\n./sites/east/y.yaml\n\n") == ["east", "west"]
     assert affected(fleet, "Pulumi.west.yaml") == ["west"]
-    assert affected(fleet, "examples/sites/a.yaml") == ["legacy"]
+    assert affected(fleet, "sites/a.yaml") == ["legacy"]  # the default, sites/*.yaml
 
 
 def test_project_wide_files_touch_every_stack(fleet: Path) -> None:

@@ -156,10 +156,17 @@ def test_the_scheduled_drift_check_fails_on_drift_and_can_self_heal() -> None:
 
 
 def test_pre_commit_hook_runs_validate_on_site_files() -> None:
+    """The example config references this repository's hook by id and rev; the hook (defined once, in
+    .pre-commit-hooks.yaml) matches site files and its entry validates them."""
     [repo] = load(".pre-commit-config.yaml")["repos"]
-    [hook] = repo["hooks"]
-    assert repo["repo"] == "local"
+    assert repo["repo"] != "local" and repo["rev"]
+    hooks = repo["hooks"]
+    manifest = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    defined = {hook["id"]: hook for hook in manifest}
+    assert [hook["id"] for hook in hooks] == ["chekt-devices-validate"]
+    hook = defined["chekt-devices-validate"]
     assert hook["entry"] == "chekt-devices validate"
+    assert hook["language"] == "python" and hook["require_serial"] is True
     pattern = re.compile(hook["files"])
     assert pattern.search("sites/dealer-2-site-3.yaml") and pattern.search("sites/x.yml")
     assert pattern.search("sites/east/dealer-2-site-3.yaml")  # the fleet layout

@@ -13,7 +13,7 @@ from typing import Any
 
 import requests
 
-from pulumi_chekt import __version__
+from pulumi_chekt._version import __version__
 from pulumi_chekt.api.auth import ClientCredentials, StaticToken, TokenSource
 from pulumi_chekt.api.errors import (
     ChektConfigError,

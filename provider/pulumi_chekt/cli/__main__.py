@@ -11,9 +11,9 @@ import os
 import sys
 from collections.abc import Sequence
 
-from pulumi_chekt import __version__
+from pulumi_chekt._version import __version__
 from pulumi_chekt.api import ChektError
-from pulumi_chekt.cli import affected, export, list_devices, owners, summarize, validate
+from pulumi_chekt.cli import affected, export, init, list_devices, owners, schema, summarize, validate
 from pulumi_chekt.cli.common import EXIT_FAILED, PROG, report_error
 
 INTERRUPTED = 130
@@ -22,13 +22,14 @@ INTERRUPTED = 130
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
-        description="Validate CHeKT site files, export a live site, list its devices, summarize "
-        "`pulumi preview --json` for pull requests, and check how a fleet is split into stacks.",
+        description="Create a project for CHeKT site files, validate them, export a live site, list its "
+        "devices, summarize `pulumi preview --json` for pull requests, check how a fleet is split "
+        "into stacks, and print the site schema.",
         epilog="Exit status: 0 success, 1 invalid files / failed preview / API error, 2 usage error.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (validate, export, list_devices, summarize, owners, affected):
+    for module in (init, validate, export, list_devices, summarize, owners, affected, schema):
         module.register(subparsers)
     return parser
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from collections.abc import Mapping
 
-from pulumi_chekt.api import ChektClient
+from pulumi_chekt.api import ChektClient, ChektConfigError
 from pulumi_chekt.resources.settings import CONFIG_KEYS, NAMESPACE, ProviderSettings
 
 ENVIRONMENT_HELP = (
@@ -57,6 +58,31 @@ def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> ProviderS
     return ProviderSettings.resolve({k: v for k, v in flags.items() if v}, env)
 
 
+NO_CREDENTIALS = (
+    "no CHeKT credentials: set CHEKT_CLIENT_ID and CHEKT_CLIENT_SECRET, or CHEKT_API_TOKEN, in the "
+    "environment (this command reads no Pulumi stack config)"
+)
+
+
+def _where(args: argparse.Namespace) -> dict[str, str]:
+    """Each setting's name in the library's messages -> where this command read it."""
+    return {
+        "baseUrl": "--base-url" if args.base_url else CONFIG_KEYS["baseUrl"],
+        "tokenUrl": "--token-url" if args.token_url else CONFIG_KEYS["tokenUrl"],
+        "caBundle": CONFIG_KEYS["caBundle"],
+    }
+
+
 def client_from(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> ChektClient:
-    """A client for these arguments and environment; ChektConfigError when credentials are missing."""
-    return settings_from(args, os.environ if env is None else env).make_client()
+    """A client for these arguments and environment. ChektConfigError when credentials are missing
+    or a setting is refused, worded with the flag or environment variable this command read."""
+    settings = settings_from(args, os.environ if env is None else env)
+    if not (settings.client_id and settings.client_secret) and not settings.api_token:
+        raise ChektConfigError(NO_CREDENTIALS)
+    try:
+        return settings.make_client()
+    except ChektConfigError as error:
+        message = error.reason
+        for key, name in _where(args).items():
+            message = re.sub(rf"\b{key}\b", name, message)
+        raise ChektConfigError(message) from None

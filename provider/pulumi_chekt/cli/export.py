@@ -20,12 +20,11 @@ import yaml
 
 from pulumi_chekt.cli.common import EXIT_OK, PROG, report_error
 from pulumi_chekt.cli.credentials import ENVIRONMENT_HELP, add_site_arguments, client_from
-from pulumi_chekt.contract import schema, schema_dir
+from pulumi_chekt.cli.schema import PROJECT_SCHEMA_PATH
+from pulumi_chekt.contract import schema
 from pulumi_chekt.resources.fields import normalize
 from pulumi_chekt.site import SiteProblem
-from pulumi_chekt.site.sitefile import parse_site_text, validate_site_data
-
-SCHEMA_FILE = "site.schema.json"
+from pulumi_chekt.site.sitefile import parse_site_text, project_root, validate_site_data
 
 
 def site_device_fields() -> tuple[str, ...]:
@@ -102,14 +101,23 @@ def check_rendered(text: str, document: Mapping[str, Any], source: str) -> list[
     return found
 
 
-def default_schema_ref(out: Path | None) -> str:
-    """The schema file relative to where the site file goes (the editor resolves it from there)."""
-    target = schema_dir() / SCHEMA_FILE
-    base = (out.parent if out is not None else Path.cwd()).resolve()
-    try:
-        return Path(os.path.relpath(target, base)).as_posix()
-    except ValueError:  # another drive on Windows: no relative path exists
-        return target.as_uri()
+def schema_home(folder: Path) -> Path:
+    """The project the site file belongs to: the nearest folder above holding Pulumi.yaml, else the
+    current folder (when the file goes below it), else the file's own folder."""
+    root = project_root(folder)
+    if any((root / name).is_file() for name in ("Pulumi.yaml", "Pulumi.yml")):
+        return root
+    cwd = Path.cwd().resolve()
+    return cwd if folder.is_relative_to(cwd) else folder
+
+
+def default_schema_ref(out: Path | None) -> tuple[str, Path]:
+    """The project's schema copy (``schemas/site.schema.json`` beside Pulumi.yaml, as ``init`` writes
+    it) relative to the site file's folder: the same text on every clone, unlike an installed path.
+    Returns the reference and the file it points at."""
+    folder = (out.parent if out is not None else Path.cwd()).resolve()
+    target = schema_home(folder) / PROJECT_SCHEMA_PATH
+    return Path(os.path.relpath(target, folder)).as_posix(), target
 
 
 def write_new(path: Path, text: str, *, force: bool) -> None:
@@ -137,7 +145,8 @@ def run(args: argparse.Namespace) -> int:
     with client_from(args) as client:
         devices = client.list_devices(args.dealer, args.site)
     document = site_document(args.dealer, args.site, devices)
-    text = render(document, args.schema_ref or default_schema_ref(out))
+    schema_ref, schema_file = default_schema_ref(out)
+    text = render(document, args.schema_ref or schema_ref)
     problems = check_rendered(text, document, str(out or "<stdout>"))
     if problems:
         for problem in problems:
@@ -157,6 +166,14 @@ def run(args: argparse.Namespace) -> int:
         return report_error(f"cannot write {out}: {error.strerror or error}")
     count = len(document["devices"])
     print(f"wrote {out}: {count} device{'s' if count != 1 else ''}", file=sys.stderr)
+    if not args.schema_ref and not schema_file.is_file():
+        relative = os.path.relpath(schema_file)
+        shown = schema_file if relative.startswith("..") else relative
+        print(
+            f"note: its $schema comment points at {shown}, which does not exist yet; for editor "
+            f"completion write it with `{PROG} schema > {shown}`",
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 
@@ -177,7 +194,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--schema-ref",
         metavar="REF",
-        help="what the yaml-language-server $schema comment points at "
-        "(default: site.schema.json relative to the output folder)",
+        help="what the yaml-language-server $schema comment points at (default: the project's "
+        f"{PROJECT_SCHEMA_PATH.as_posix()}, beside Pulumi.yaml, relative to the output folder)",
     )
     parser.set_defaults(func=run)
