@@ -16,7 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from pulumi_chekt.localserver import ClientConfig, LocalServer, ServerConfig
-from pulumi_chekt.resources import DeviceProvider, provider, settings
+from pulumi_chekt.resources import DeviceProvider
+from pulumi_chekt.resources.workers import SERVER_WORKERS as WORKERS
 
 
 def _inputs(n: int) -> dict[str, Any]:
@@ -51,20 +52,20 @@ def main() -> None:
             CHEKT_CLIENT_ID="bench",
             CHEKT_CLIENT_SECRET="bench-secret",  # noqa: S106 (a throwaway local server's client)
         )
-        settings.reset()
         device_provider = DeviceProvider()
 
         before, start = _requests(server), time.perf_counter()
-        created = [device_provider.create(_inputs(n)) for n in range(args.devices)]
+        with ThreadPoolExecutor(WORKERS) as pool:  # as the SDK's provider server calls it
+            created = list(pool.map(device_provider.create, (_inputs(n) for n in range(args.devices))))
         seconds, calls = time.perf_counter() - start, _requests(server) - before
         print(
             f"create  {args.devices:5d} devices  {seconds:7.2f} s  {args.devices / seconds:8.1f} devices/s  {calls / args.devices:5.2f} requests/device"
         )
 
-        provider._site_lists.clear()
+        reader = DeviceProvider()  # `pulumi refresh` runs in a new provider process
         before, start = _requests(server), time.perf_counter()
         with ThreadPoolExecutor(args.threads) as pool:
-            list(pool.map(lambda c: device_provider.read(c.id, dict(c.outs or {})), created))
+            list(pool.map(lambda c: reader.read(c.id, dict(c.outs or {})), created))
         seconds, calls = time.perf_counter() - start, _requests(server) - before
         print(
             f"refresh {args.devices:5d} devices  {seconds:7.2f} s  {args.devices / seconds:8.1f} devices/s  {calls:5d} requests in all"

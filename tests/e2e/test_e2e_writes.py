@@ -44,8 +44,8 @@ def test_a_failed_device_is_a_few_lines_with_status_and_trace_id(project: Pulumi
     assert failure, result.output
     assert "status 422" in failure[0]
     assert re.search(r"trace id [0-9a-f-]{36}", failure[0])
-    diagnostics = result.output.split("Diagnostics:")[-1].split("Resources:")[0]
-    device_block = diagnostics.split("chekt:Device (2/3/cam-bad):")[1].strip().splitlines()
+    diagnostics = result.output.split("Diagnostics:")[-1]
+    device_block = diagnostics.split("chekt:Device (2/3/cam-bad):")[1].strip().split("\n\n")[0].splitlines()
     assert len(device_block) == 1, diagnostics  # one line: what, why, status, trace id
 
 
