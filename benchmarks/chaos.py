@@ -67,6 +67,14 @@ FAULT_MIX: dict[str, Any] = {
 }
 """10 % 5xx (500/502/503/504), 10 % 429 with Retry-After 1 s, 5 % dropped connections (half of them
 after the server processed the request), 50 ms latency with 2 % spikes of 2 s, 5 % item failures."""
+MIXES: dict[str, dict[str, Any]] = {
+    "issue8": FAULT_MIX,
+    "500s": {"error_rate": 0.20, "error_statuses": [500]},
+    "502-503": {"error_rate": 0.20, "error_statuses": [502, 503]},
+    "drops": {"drop_rate": 0.05, "drop_after_rate": 0.05},
+    "items": {"item_failure_rate": 0.10, "item_failure_statuses": [500, 502, 503, 504, 429]},
+}
+"""The campaign's mix, and the single-fault mixes issue 8 was first measured with."""
 COMPARED_FIELDS = tuple(name for name in SETTABLE if name != "external_device_id")
 """Every field a create sets, compared between the files and the API."""
 ROUTES = {
@@ -435,13 +443,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--keep", metavar="DIR", help="keep the projects in DIR (default: a temporary folder)"
     )
+    parser.add_argument(
+        "--mix",
+        choices=sorted(MIXES),
+        default="issue8",
+        help="the fault mix (default issue8: everything at once; 500s = 20 %% 500s alone, ...)",
+    )
     args = parser.parse_args(argv)
     if not (args.devices >= 1 and 1 <= args.sites <= args.devices and args.seeds >= 1 and args.max_runs >= 1):
         parser.error("need devices >= sites >= 1, seeds >= 1 and max-runs >= 1")
     bin_dir = pulumi_bin_dir()
     if bin_dir is None:
         parser.error("the Pulumi CLI was not found: set PULUMI_BIN_DIR or run scripts/get-pulumi.sh")
-    faults: dict[str, Any] = {} if args.no_faults else FAULT_MIX
+    faults: dict[str, Any] = {} if args.no_faults else MIXES[args.mix]
     print(
         f"chaos: {args.devices} devices over {args.sites} sites, seeds {args.first_seed}.."
         f"{args.first_seed + args.seeds - 1}, at most {args.max_runs} runs each; faults {faults or 'none'}, "
