@@ -73,3 +73,16 @@ def test_a_zone_held_by_a_device_that_is_not_moving_is_a_named_error(
         _plan_and_update(device_provider, created, {"a": "007"}, together=False)
     assert "'keeper'" in str(caught.value) and "007" in str(caught.value)
     assert _zones(api) == {"a": "001", "keeper": "007"}
+
+
+def test_a_failed_move_ahead_of_time_ends_in_an_error_naming_the_holder(
+    device_provider: DeviceProvider, api: ChektClient, admin: Any
+) -> None:
+    created = _created(device_provider, {"a": "001", "b": "002"})
+    admin.set_faults(item_failures=[{"external_device_id": "b", "status_code": 422, "error_message": "locked"}])
+    for name, zone in {"a": "002", "b": "003"}.items():
+        device_provider.diff(created[name].id, dict(created[name].outs or {}), inputs(name, zone))
+    with pytest.raises(DeviceOperationError) as caught:  # a's update comes first; b's move fails for good
+        device_provider.update(created["a"].id, dict(created["a"].outs or {}), inputs("a", "002"))
+    assert "'b'" in str(caught.value)
+    assert _zones(api) == {"a": "001", "b": "002"}

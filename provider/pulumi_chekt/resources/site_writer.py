@@ -181,6 +181,8 @@ class SiteWriter:
         self._pending: list[WriteOp] = []
         self._leading = False
         self._arrivals = _Arrivals()
+        self._ahead_failed: set[int] = set()
+        """Devices whose write ahead of time failed: not tried again, their own update will report."""
         self.requests: dict[Kind, int] = {"create": 0, "update": 0, "delete": 0}
         """Bulk requests sent per kind (tests and benchmarks read them)."""
 
@@ -326,7 +328,7 @@ class SiteWriter:
 
     def _give_up(self, op: WriteOp) -> None:
         if op.plan is not None:
-            op.done = True  # a write ahead of time is dropped: the device's own update will report
+            self._drop_ahead(op)
             return
         last = op.last_error
         if isinstance(last, DeviceOperationError):
@@ -408,7 +410,12 @@ class SiteWriter:
         if queued is not None and (queued.kind == "delete" or queued.target_zone not in (None, zone)):
             op.not_before = max(self._clock(), queued.not_before)  # it leaves the zone in a later round
             return
-        if plan is not None and not plan.replace and plan.zone != zone:
+        if (
+            plan is not None
+            and not plan.replace
+            and plan.zone != zone
+            and holder_id not in self._ahead_failed
+        ):
             self._write_ahead(plan)  # it moves away in this run: move it first
             op.not_before = self._clock()
             return
@@ -454,6 +461,12 @@ class SiteWriter:
             )
             self._pending.append(ahead)
 
+    def _drop_ahead(self, op: WriteOp) -> None:
+        """A write ahead of time that failed is not tried again: the device's own update will report."""
+        op.done = True
+        if op.device_id is not None:
+            self._ahead_failed.add(op.device_id)
+
     @contextmanager
     def _locked(self) -> Iterator[None]:
         with self._cond:
@@ -495,7 +508,7 @@ class SiteWriter:
         except ChektError as error:
             for op, _, _ in updates:
                 if op.plan is not None:
-                    op.done = True
+                    self._drop_ahead(op)
                 else:
                     op.fail(_wrap("update", op, error))
             return
@@ -592,7 +605,10 @@ class SiteWriter:
         op.last_error = error
         verdict = item_verdict(item.status_code, create=create)
         if verdict is ItemVerdict.FINAL:
-            op.fail(error)
+            if op.plan is not None:
+                self._drop_ahead(op)
+            else:
+                op.fail(error)
             return False
         if verdict is ItemVerdict.CONFLICT:
             op.not_before = self._clock()
