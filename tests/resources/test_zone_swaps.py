@@ -79,7 +79,9 @@ def test_a_failed_move_ahead_of_time_ends_in_an_error_naming_the_holder(
     device_provider: DeviceProvider, api: ChektClient, admin: Any
 ) -> None:
     created = _created(device_provider, {"a": "001", "b": "002"})
-    admin.set_faults(item_failures=[{"external_device_id": "b", "status_code": 422, "error_message": "locked"}])
+    admin.set_faults(
+        item_failures=[{"external_device_id": "b", "status_code": 422, "error_message": "locked"}]
+    )
     for name, zone in {"a": "002", "b": "003"}.items():
         device_provider.diff(created[name].id, dict(created[name].outs or {}), inputs(name, zone))
     with pytest.raises(DeviceOperationError) as caught:  # a's update comes first; b's move fails for good
