@@ -50,6 +50,8 @@ OPS = ("up", "preview", "refresh", "update", "destroy")
 VARIANTS = ("project", "floor")
 EXPERIMENTS = ("floor+summary", "floor+outputs", "floor+summary+outputs", "floor+slow", "floor+slow+summary")
 """The floor with one of the project program's own costs added back (see benchmarks/floor.py)."""
+PROCESS_VARIANTS = ("project+processes2", "project+processes4")
+"""The project with ``chekt:providerProcesses`` set: sites spread over that many provider processes."""
 CHECKPOINTS = ("default", "skipped")
 WRITE_OPS = {"up", "update", "destroy"}
 ROUTE_NAMES = {LIST: "list", GET: "get", CREATE: "create", UPDATE: "update", DELETE: "delete", TOKEN: "token"}
@@ -102,7 +104,19 @@ class Measurement:
         return sum(self.requests.values())
 
 
-def site_files(cell: Cell, renamed: bool) -> dict[str, dict[str, Any]]:
+def dealer_of(variant: str, variants: Sequence[str]) -> int:
+    """Each project variant writes under its own dealer, so two of them never share a device."""
+    projects = [v for v in variants if v.startswith("project")]
+    return DEALER + projects.index(variant) if variant in projects else DEALER
+
+
+def provider_processes(variant: str) -> int:
+    """``project+processes4`` -> 4; every other variant runs one provider process."""
+    suffix = variant.partition("+processes")[2]
+    return int(suffix) if suffix else 1
+
+
+def site_files(cell: Cell, renamed: bool, dealer: int = DEALER) -> dict[str, dict[str, Any]]:
     """The cell's devices spread evenly over its sites; ``renamed`` changes every device's name."""
     per_site = [
         cell.devices // cell.sites + (1 if i < cell.devices % cell.sites else 0) for i in range(cell.sites)
@@ -121,8 +135,8 @@ def site_files(cell: Cell, renamed: bool) -> dict[str, dict[str, Any]]:
                     "name": f"Camera {n}{' renamed' if renamed else ''}",
                 }
             )
-        files[f"dealer-{DEALER}-site-{site_id}.yaml"] = {
-            "dealer_id": DEALER,
+        files[f"dealer-{dealer}-site-{site_id}.yaml"] = {
+            "dealer_id": dealer,
             "site_id": site_id,
             "devices": devices,
         }
@@ -138,7 +152,9 @@ def write_sites(project: PulumiProject, files: dict[str, dict[str, Any]]) -> Non
         project.write_site(name, site)
 
 
-def make_project(variant: str, root: Path, bin_dir: Path, server: LocalServer, cell: Cell) -> PulumiProject:
+def make_project(
+    variant: str, root: Path, bin_dir: Path, server: LocalServer, cell: Cell, *, dealer: int = DEALER
+) -> PulumiProject:
     env = {"PYTHONPATH": str(REPO)}
     if cell.checkpoints == "skipped":
         env["PULUMI_SKIP_CHECKPOINTS"] = "true"
@@ -156,7 +172,9 @@ def make_project(variant: str, root: Path, bin_dir: Path, server: LocalServer, c
         project.create(server.url, server.token_url, CLIENT_ID, CLIENT_SECRET, program=None)
     else:
         project.create(server.url, server.token_url, CLIENT_ID, CLIENT_SECRET)
-    write_sites(project, site_files(cell, renamed=False))
+        if provider_processes(variant) > 1:
+            project.run("config", "set", "chekt:providerProcesses", str(provider_processes(variant)))
+    write_sites(project, site_files(cell, renamed=False, dealer=dealer))
     return project
 
 
@@ -242,6 +260,12 @@ def run_op(
     )
 
 
+def devices_of(server: LocalServer, dealer: int, cell: Cell) -> int:
+    """Devices the API holds for one variant's dealer, read from the store directly (no request; called
+    between measured runs, so a count kept by wrapping the store does not leak into a measurement)."""
+    return sum(len(server.state.store.list_devices(dealer, site)) for site in range(1, cell.sites + 1))
+
+
 def run_cell(
     cell: Cell,
     ops: Sequence[str],
@@ -261,7 +285,7 @@ def run_cell(
     faults = {"latency_ms": cell.latency_ms} if cell.latency_ms else None
     config = ServerConfig(
         clients=[ClientConfig(CLIENT_ID, CLIENT_SECRET, "adc")],
-        dealers={DEALER: list(range(1, cell.sites + 1))},
+        dealers={dealer_of(v, variants): list(range(1, cell.sites + 1)) for v in variants},
         faults=faults,
     )
     folder = workdir / f"n{cell.devices}-s{cell.sites}-l{cell.latency_ms}-{cell.checkpoints}"
@@ -270,7 +294,10 @@ def run_cell(
     with LocalServer(config) as server:
         listed = ListedDevices(server)
         projects = {
-            variant: make_project(variant, folder / variant, bin_dir, server, cell) for variant in variants
+            variant: make_project(
+                variant, folder / variant, bin_dir, server, cell, dealer=dealer_of(variant, variants)
+            )
+            for variant in variants
         }
         failed: set[str] = set()
         for index, op in enumerate(sequence):
@@ -280,7 +307,7 @@ def run_cell(
                     continue
                 project = projects[variant]
                 if op == "update":
-                    write_sites(project, site_files(cell, renamed=True))
+                    write_sites(project, site_files(cell, renamed=True, dealer=dealer_of(variant, variants)))
                 measurement = run_op(
                     project,
                     op.removeprefix("setup-"),
@@ -290,8 +317,8 @@ def run_cell(
                     timeout=timeout,
                 )
                 measurement.variant = variant
-                if variant == "project":
-                    measurement.api_devices_after = int(server.admin.stats()["store"]["devices"])
+                if variant.startswith("project"):
+                    measurement.api_devices_after = devices_of(server, dealer_of(variant, variants), cell)
                 if not measurement.ok:
                     failed.add(variant)
                 if op.startswith("setup-") and measurement.ok:
@@ -479,9 +506,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--ops", type=_choices(OPS), default=list(OPS), help=",".join(OPS))
     parser.add_argument(
         "--variants",
-        type=_choices((*VARIANTS, *EXPERIMENTS)),
+        type=_choices((*VARIANTS, *EXPERIMENTS, *PROCESS_VARIANTS)),
         default=list(VARIANTS),
-        help=f"project,floor (default), or add {','.join(EXPERIMENTS)} to see what those cost",
+        help=f"project,floor (default), or add {','.join(EXPERIMENTS)} to see what those cost, "
+        f"or {','.join(PROCESS_VARIANTS)} (chekt:providerProcesses)",
     )
     parser.add_argument(
         "--workdir", type=Path, default=REPO / ".state" / "bench", help="stacks live here while a cell runs"

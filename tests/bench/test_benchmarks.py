@@ -7,7 +7,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from benchmarks.engine_bench import Cell, ListedDevices, markdown, run_cell, site_files
+from benchmarks.engine_bench import (
+    Cell,
+    ListedDevices,
+    dealer_of,
+    markdown,
+    provider_processes,
+    run_cell,
+    site_files,
+)
 
 from pulumi_chekt.api import ChektClient
 from pulumi_chekt.localserver import LocalServer
@@ -42,6 +50,29 @@ def test_engine_benchmark_measures_project_and_floor(pulumi_bin: Path, tmp_path:
     table = markdown(results)
     assert table.count("\n| 4 | 2 | 0 ms | skipped | ") == 2 * len(OPS)
     assert "| up |" in table and "x |" in table  # a ratio was computed
+
+
+def test_provider_processes_variant_runs_two_provider_processes_on_its_own_dealer(
+    pulumi_bin: Path, tmp_path: Path
+) -> None:
+    cell = Cell(devices=4, sites=2, latency_ms=0, checkpoints="skipped")
+    variants = ("project", "project+processes2")
+    results = run_cell(cell, ("up", "destroy"), pulumi_bin, tmp_path, variants=variants)
+
+    assert all(r.ok for r in results), [r.error for r in results if not r.ok]
+    by = {(r.op, r.variant): r for r in results}
+    assert by["up", "project"].roles["provider"]["processes"] == 1
+    assert by["up", "project+processes2"].roles["provider"]["processes"] == 2
+    # Each variant counts only its own dealer's devices: the other's 4 are not in its numbers.
+    assert by["up", "project"].api_devices_after == 4
+    assert by["up", "project+processes2"].api_devices_after == 4
+    assert by["destroy", "project+processes2"].api_devices_after == 0
+
+
+def test_variant_dealers_and_process_counts() -> None:
+    variants = ["floor", "project", "project+processes4"]
+    assert [dealer_of(v, variants) for v in variants] == [2, 2, 3]
+    assert [provider_processes(v) for v in variants] == [1, 1, 4]
 
 
 def test_listed_devices_counts_what_list_calls_return(server: LocalServer, api: ChektClient) -> None:
