@@ -48,6 +48,11 @@ class RunPlans:
         with self._lock:
             return self._plans.get(site, {}).get(device_id)
 
+    def of_site(self, site: tuple[int, int]) -> list[Plan]:
+        """Every plan still open at ``site`` (one lock, however large the site)."""
+        with self._lock:
+            return list(self._plans.get(site, {}).values())
+
     def forget(self, site: tuple[int, int], device_id: int) -> None:
         with self._lock:
             self._plans.get(site, {}).pop(device_id, None)

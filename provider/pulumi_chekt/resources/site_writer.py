@@ -394,12 +394,10 @@ class SiteWriter:
         return zone_of(live) if live else None
 
     def _plans_of_site(self) -> list[Plan]:
-        plans = []
-        for device in self.snapshot.devices():
-            plan = self.plans.get(self.site, int(device["device_id"]))
-            if plan is not None:
-                plans.append(plan)
-        return plans
+        """Open plans of devices the site holds: walks the plans (usually few), not every device."""
+        return [
+            plan for plan in self.plans.of_site(self.site) if self.snapshot.get(plan.device_id) is not None
+        ]
 
     def _resolve_holder(self, op: WriteOp, holder_id: int) -> None:
         """The zone ``op`` wants is held by a device no write of this round moves: decide."""
