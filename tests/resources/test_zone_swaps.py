@@ -3,6 +3,7 @@ whether the engine's updates arrive together or one after the other; a real conf
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -55,6 +56,28 @@ def test_a_rotation_of_three_zones_converges(
     results = _plan_and_update(device_provider, created, wanted, together=together)
     assert not [r for r in results if isinstance(r, Exception)], results
     assert _zones(api) == {**wanted, "d": "004"}
+
+
+def test_a_swap_converges_when_the_first_update_runs_before_the_second_device_is_diffed(
+    device_provider: DeviceProvider, api: ChektClient
+) -> None:
+    """The engine diffs a resource when the program registers it, and may already run the update of
+    the first device of a swap before the second one is registered (seen with the real engine)."""
+    created = _created(device_provider, {"a": "001", "b": "002"})
+    olds_a, news_a = dict(created["a"].outs or {}), inputs("a", "002")
+    olds_b, news_b = dict(created["b"].outs or {}), inputs("b", "001")
+    assert device_provider.diff(created["a"].id, olds_a, news_a).changes
+
+    def b_registers_late() -> Any:
+        time.sleep(1.5)  # a's update has met the zone b holds (gathering waits 1 s at most)
+        assert device_provider.diff(created["b"].id, olds_b, news_b).changes
+        return device_provider.update(created["b"].id, olds_b, news_b)
+
+    results = concurrently(
+        [lambda: device_provider.update(created["a"].id, olds_a, news_a), b_registers_late]
+    )
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert _zones(api) == {"a": "002", "b": "001"}
 
 
 def test_a_chain_into_a_freed_zone_converges(device_provider: DeviceProvider, api: ChektClient) -> None:

@@ -64,6 +64,9 @@ class WriterPolicy:
     """Time one item may take, waits and retries included."""
     holder_wait_seconds: float = 60.0
     """How long a write waits for a device being replaced in this run to free the zone it wants."""
+    plan_wait_seconds: float = 5.0
+    """How long a write waits for the diff of the device holding its zone before calling it a real
+    conflict: the engine may run one device's update before the program has registered the other."""
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
@@ -94,6 +97,7 @@ class WriteOp:
     not_before: float = 0.0
     started: float = 0.0
     waiting_since: float | None = None
+    plan_wait_since: float | None = None
     last_error: ChektError | None = None
     done: bool = False
     device: Device | None = None
@@ -429,6 +433,12 @@ class SiteWriter:
             self.snapshot.refresh()
             op.not_before = self._clock()
             return
+        if plan is None:
+            # The holder may be part of this run, only not diffed yet: give its plan a bounded moment.
+            op.plan_wait_since = op.plan_wait_since or self._clock()
+            if self._clock() - op.plan_wait_since < self.policy.plan_wait_seconds:
+                op.not_before = self._clock() + 0.1
+                return
         op.fail(
             DeviceOperationError(
                 f"{op.kind} of device {op.external_id!r} failed: zone_number {zone!r} is already used by device "
