@@ -10,7 +10,7 @@ in total time):
   process it: the connection could not be opened, or the answer was 429 or 503 ("not accepted, try
   later"). After a 500, a 502/504 from a gateway, a dropped connection or a read timeout the
   devices may exist: ``may_have_been_processed`` says so, and the caller looks them up by
-  external_device_id before sending the create again (``resources/site_writer.py``).
+  external_device_id before sending the create again (``resources/round_runner.py``).
 
 Items of a bulk response (``item_verdict``): a 429/5xx item failed for a transient reason and is
 retried on its own; for a create, a 500/502/504 item may still have been applied, so it is looked

@@ -1,9 +1,11 @@
 """What this run intends to do to each device, learned from ``diff`` before any write is sent.
 
-The engine diffs every resource as the program registers it, and runs the writes later, up to
-four at a time. When a write is refused because another device holds its zone, this record tells
-whether that device is itself being moved in this run (a swap or a rotation, which the site writer
-resolves) or not (a real conflict, reported with the holder's name).
+Used by the per-device path only (``pulumi up --target``, a ``Device`` used on its own): the engine
+diffs every resource as the program registers it, and runs the writes later, up to four at a time.
+When a write is refused because another device holds its zone, this record tells whether that
+device is itself being moved in this run (a swap, which the device writer resolves by moving it
+first) or not (a real conflict, reported with the holder's name). A site declared through
+``SiteDevices`` does not need it: its site record's step knows the whole change up front.
 """
 
 from __future__ import annotations
@@ -57,11 +59,13 @@ class RunPlans:
         with self._lock:
             self._plans.get(site, {}).pop(device_id, None)
 
-    def mark_applied(self, site: tuple[int, int], plan: Plan, device: Mapping[str, Any]) -> None:
-        """``plan`` was applied ahead of the device's own update, which can then answer at once."""
+    def mark_applied(
+        self, site: tuple[int, int], device_id: int, news: Mapping[str, Any], device: Mapping[str, Any]
+    ) -> None:
+        """The plan ``news`` was applied ahead of the device's own update, which can then answer at once."""
         with self._lock:
-            self._applied[(*site, plan.device_id)] = (dict(plan.news), dict(device))
-            self._plans.get(site, {}).pop(plan.device_id, None)
+            self._applied[(*site, device_id)] = (dict(news), dict(device))
+            self._plans.get(site, {}).pop(device_id, None)
 
     def take_applied(self, site: tuple[int, int], device_id: int, news: Mapping[str, Any]) -> Device | None:
         """The device as the plan left it, when the update now asked for is exactly that plan."""

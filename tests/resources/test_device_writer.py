@@ -1,5 +1,7 @@
-"""Issues 8 and 12 at the provider: writes of one site coalesce into bulk calls, each device gets its
-own outcome, transient failures are retried per item, and a create is never sent twice blindly."""
+"""The per-device path (issues 8 and 12): writes of one site coalesce into bulk calls, each device
+gets its own outcome, transient failures are retried per item, and a create is never sent twice
+blindly. (A site declared through SiteDevices is written by its site record: tests/resources/
+test_site_provider.py.)"""
 
 from __future__ import annotations
 
