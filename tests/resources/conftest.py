@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from pulumi_chekt.resources import DeviceProvider
+from pulumi_chekt.resources.runtime import forget_runtimes
 from tests.conftest import CLIENT_ID, CLIENT_SECRET
 
 ENV_VARS = (
@@ -36,7 +37,7 @@ def device_provider(chekt_env: None) -> Iterator[DeviceProvider]:
     """A provider as one provider process holds it: its runtime (client, snapshots) built on first use."""
     made = DeviceProvider()
     yield made
-    made.runtime.close()
+    forget_runtimes()
 
 
 def inputs(external_id: str = "cam-1", zone: str = "001", **extra: Any) -> dict[str, Any]:
@@ -48,3 +49,11 @@ def inputs(external_id: str = "cam-1", zone: str = "001", **extra: Any) -> dict[
         "zone_number": zone,
         **extra,
     }
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say how many seeded schedules ran and how long they took (the issue asks `make test` to show it)."""
+    from tests.resources.test_schedules import SUMMARY
+
+    for line in SUMMARY:
+        terminalreporter.write_line(line)

@@ -4,6 +4,11 @@ The SDK's contract (``pulumi.dynamic.ResourceProvider``): ``create`` is transact
 nothing was created (a device created before a lost answer is found again by external_device_id,
 never duplicated); if ``delete`` fails, the resource is assumed to still exist.
 
+A device declared through ``SiteDevices`` is written by its site record's step, which runs first
+(``site_provider``): its own create, update or delete then only returns the outcome recorded for it
+in the ledger. Without one — ``pulumi up --target``, a ``Device`` used on its own, a change the
+site record did not see — it goes the per-device path (``device_writer``).
+
 The SDK pickles the provider (dill) into every resource's state. As a class of an installed module
 it pickles by reference, and ``__getstate__`` keeps everything set at run time (the client, the
 per-site snapshots and writers of ``ProviderRuntime``) out of it: state holds a few bytes naming the
@@ -43,10 +48,10 @@ from pulumi_chekt.resources.fields import (
     normalize,
 )
 from pulumi_chekt.resources.plans import Plan
-from pulumi_chekt.resources.runtime import ProviderRuntime
+from pulumi_chekt.resources.runtime import ProviderRuntime, runtime_for
 from pulumi_chekt.resources.settings import ProviderSettings
-from pulumi_chekt.resources.site_writer import WriteOp
 from pulumi_chekt.resources.snapshot import READ_MAX_AGE_SECONDS
+from pulumi_chekt.resources.writes import State, Write
 
 __all__ = ["DeviceOperationError", "DeviceProvider", "outputs"]
 
@@ -95,13 +100,8 @@ def quiet_tracebacks(argv: list[str], env: Mapping[str, str]) -> None:
         sys.tracebacklimit = 0
 
 
-def _raise_failure(op: WriteOp) -> None:
-    if op.error is not None:
-        raise op.error from None
-
-
-class DeviceProvider(ResourceProvider):
-    """Maps the Device resource's lifecycle onto the CHeKT bulk endpoints, coalescing per site."""
+class RuntimeProvider(ResourceProvider):
+    """A dynamic provider holding the process's shared ``ProviderRuntime`` (never pickled)."""
 
     _runtime: ProviderRuntime | None = None
     _runtime_lock = threading.Lock()
@@ -115,14 +115,28 @@ class DeviceProvider(ResourceProvider):
         """Set by ``configure``; from the environment alone when configure never ran (unit tests)."""
         with self._runtime_lock:
             if self._runtime is None:
-                self._runtime = ProviderRuntime(ProviderSettings.resolve({}, os.environ))
+                self._runtime = runtime_for(ProviderSettings.resolve({}, os.environ))
             return self._runtime
 
     def configure(self, req: ConfigureRequest) -> None:
         quiet_tracebacks(sys.argv, os.environ)
         settings = ProviderSettings.from_config(req.config.get, os.environ)
         with self._runtime_lock:
-            self._runtime = ProviderRuntime(settings)
+            self._runtime = runtime_for(settings)
+
+    def finished(self, site: tuple[int, int], write: Write) -> Write:
+        """``write`` if it succeeded; its error (after the site's successes were collected) if not."""
+        if write.state is not State.DONE:
+            self.runtime.ledger.wait_to_report_failure(site)
+            error = write.error or DeviceOperationError(
+                f"{write.kind.value} of device {write.external_id!r} failed"
+            )
+            raise error from None
+        return write
+
+
+class DeviceProvider(RuntimeProvider):
+    """Maps the Device resource's lifecycle onto the CHeKT bulk endpoints, coalescing per site."""
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         normalized = normalize(news)
@@ -160,32 +174,41 @@ class DeviceProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = normalize(props)
-        with self.runtime.workers.busy():
-            op = self.runtime.writer(_site(inputs)).create(inputs)
-        _raise_failure(op)
-        assert op.device is not None
-        device_id = op.device["device_id"]
-        if op.adopted:
+        site = _site(inputs)
+        write = self.runtime.ledger.take_write(site, inputs)
+        if write is None:
+            with self.runtime.workers.busy():
+                write = self.runtime.site(site).devices.create(inputs)
+        write = self.finished(site, write)
+        assert write.device is not None
+        device_id = write.device["device_id"]
+        if write.adopted:
             engine_log.warn(
                 f"adopted existing device {inputs['external_device_id']!r} (device_id {device_id}) "
                 "instead of creating it",
                 engine_log.calling_urn(),
             )
-        return CreateResult(str(device_id), outputs(inputs, op.device))
+        return CreateResult(str(device_id), outputs(inputs, write.device))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         inputs = normalize(news)
-        with self.runtime.workers.busy():
-            op = self.runtime.writer(_site(inputs)).update(int(id_), olds, inputs)
-        _raise_failure(op)
-        assert op.device is not None
-        return UpdateResult(outputs(inputs, op.device))
+        site = _site(inputs)
+        write = self.runtime.ledger.take_write(site, inputs, device_id=int(id_))
+        if write is None:
+            with self.runtime.workers.busy():
+                write = self.runtime.site(site).devices.update(int(id_), olds, inputs)
+        write = self.finished(site, write)
+        assert write.device is not None
+        return UpdateResult(outputs(inputs, write.device))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         external_id = str(props.get("external_device_id") or id_)
-        with self.runtime.workers.busy():
-            op = self.runtime.writer(_site(props)).delete(int(id_), external_id)
-        _raise_failure(op)
+        site = _site(props)
+        write = self.runtime.ledger.take_delete(site, int(id_))
+        if write is None:
+            with self.runtime.workers.busy():
+                write = self.runtime.site(site).devices.delete(int(id_), external_id)
+        self.finished(site, write)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         snapshot = self.runtime.snapshot(_site(props))

@@ -9,6 +9,7 @@ from typing import Any
 import pulumi
 
 from pulumi_chekt.resources import Device, DeviceArgs
+from pulumi_chekt.resources.site_record import SiteRecord
 from pulumi_chekt.site.sitefile import SiteSpec, load_site_file, site_from_mapping
 
 COMPONENT_TYPE = "chekt:index:SiteDevices"
@@ -41,9 +42,12 @@ def resolve_site(
 
 
 class SiteDevices(pulumi.ComponentResource):
-    """Validates the whole site before any device is registered, then declares one Device per entry."""
+    """Validates the whole site before any device is registered, then declares its site record and
+    one Device per entry. Each device depends on the record (its step, which writes the whole site in
+    bulk, runs first) and is deleted with it (destroying the site deletes its devices in bulk)."""
 
     devices: dict[str, Device]
+    record: SiteRecord
 
     def __init__(
         self,
@@ -54,6 +58,7 @@ class SiteDevices(pulumi.ComponentResource):
         dealer_id: int | None = None,
         site_id: int | None = None,
         devices: Sequence[Mapping[str, Any]] | None = None,
+        prune: bool | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         spec = resolve_site(
@@ -61,13 +66,19 @@ class SiteDevices(pulumi.ComponentResource):
         )
         super().__init__(COMPONENT_TYPE, name, {}, opts)
         self.site = spec
+        declared = {entry["external_device_id"]: _device_fields(entry) for entry in spec.devices}
+        self.record = SiteRecord(
+            spec.dealer_id,
+            spec.site_id,
+            declared,
+            prune=spec.prune if prune is None else prune,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         self.devices = {}
-        for entry in spec.devices:
-            external_id = entry["external_device_id"]
-            args = DeviceArgs(dealer_id=spec.dealer_id, site_id=spec.site_id, **_device_fields(entry))
-            self.devices[external_id] = Device(
-                device_resource_name(spec, external_id), args, pulumi.ResourceOptions(parent=self)
-            )
+        for external_id, fields in declared.items():
+            args = DeviceArgs(dealer_id=spec.dealer_id, site_id=spec.site_id, **fields)
+            options = pulumi.ResourceOptions(parent=self, depends_on=[self.record], deleted_with=self.record)
+            self.devices[external_id] = Device(device_resource_name(spec, external_id), args, options)
         self.register_outputs({"device_ids": {key: device.device_id for key, device in self.devices.items()}})
 
 

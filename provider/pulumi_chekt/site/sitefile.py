@@ -43,6 +43,8 @@ class SiteSpec:
     devices: list[dict[str, Any]]
     source: str = "<inline>"
     line: int | None = None
+    prune: bool = False
+    """Delete the site's live devices that the file does not declare."""
     """The line of ``site_id`` in the file (for messages about two files declaring one site)."""
 
     @property
@@ -169,6 +171,7 @@ def build_site(data: Mapping[str, Any], source: str, lines: Mapping[str, int] | 
         devices=devices,
         source=source,
         line=(lines or {}).get("/site_id"),
+        prune=bool(data.get("prune", False)),
     )
 
 

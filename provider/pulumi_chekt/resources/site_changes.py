@@ -1,0 +1,155 @@
+"""What a change does to a whole site, as writes: the pure planner of the site record's step.
+
+Input: the site's previous declared set (the site record's state: each managed device's fields and
+device_id, as last applied), its new declared set (the site file), and, when the change needs it,
+a live list of the site. Output: every delete, update and create the change needs, and which
+devices leave. This is the ApplySet idea (``kubectl apply --prune --applyset``): the parent records
+what it applied, so the next change knows what it removes — which the engine, deleting removed
+resources only after every create and update, never tells a provider in time.
+
+Rules, matching what the devices' own diffs tell the engine:
+- a device removed from the file is deleted (found live by external id, else by its recorded id);
+- a device whose ``device_type`` changes is replaced: deleted, then created (new device_id);
+- a device whose other fields change is updated with the fields the file changed;
+- a device new to the set is created, or adopted when a live device has its external id;
+- with ``prune``, a live device no file declares is deleted; without it, it is never touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from pulumi_chekt.api import Device
+from pulumi_chekt.resources.fields import ID_FIELDS, comparable
+from pulumi_chekt.resources.writes import Kind, Write, new_create, new_delete, new_update
+
+Row = dict[str, Any]
+"""One device of a site record: its input fields without dealer_id, site_id and external_device_id
+(the set is keyed by external id); in the record's outputs, also its device_id."""
+
+SiteKey = tuple[int, int]
+ROW_OMITS = (*ID_FIELDS, "external_device_id")
+
+
+def row_of(device: Mapping[str, Any]) -> Row:
+    """The row of a device (inputs, outputs or a live device): its normalized input fields."""
+    return {key: value for key, value in comparable(device).items() if key not in ROW_OMITS}
+
+
+def inputs_of(site: SiteKey, external_id: str, row: Mapping[str, Any]) -> dict[str, Any]:
+    """The full device inputs of a row, as the device's own step receives them."""
+    fields = {key: value for key, value in row.items() if key != "device_id"}
+    return comparable({"dealer_id": site[0], "site_id": site[1], "external_device_id": external_id, **fields})
+
+
+def same_row(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    return row_of(a) == row_of(b)
+
+
+@dataclass
+class SiteChange:
+    """The writes of one change to one site."""
+
+    writes: list[Write] = field(default_factory=list)
+    leaving: set[int] = field(default_factory=set)
+    """device_ids this change deletes (removed, replaced, pruned)."""
+    removed: dict[str, Row] = field(default_factory=dict)
+    """Managed devices the file no longer declares: external id -> previous row (with device_id)."""
+    pruned: list[Device] = field(default_factory=list)
+
+
+def needs_live(previous: Mapping[str, Row], declared: Mapping[str, Row], prune: bool) -> bool:
+    """Whether planning needs a live list: anything but in-place updates that move no zone."""
+    if prune or set(previous) != set(declared):
+        return True
+    for external_id, row in declared.items():
+        before = previous[external_id]
+        if before.get("device_type") != row.get("device_type"):
+            return True
+        if row_of(before).get("zone_number") != row_of(row).get("zone_number"):
+            return True
+    return False
+
+
+def plan_site(
+    site: SiteKey,
+    previous: Mapping[str, Row],
+    declared: Mapping[str, Row],
+    live: Iterable[Device] | None,
+    *,
+    prune: bool,
+    now: float,
+) -> SiteChange:
+    """The writes that take the site from ``previous`` to ``declared`` (``live``: None when not listed)."""
+    listed = list(live) if live is not None else None
+    by_external = {str(d.get("external_device_id")): d for d in listed or []}
+    change = SiteChange()
+
+    def live_id(external_id: str, row: Mapping[str, Any]) -> int | None:
+        if listed is None:
+            recorded = row.get("device_id")
+            return int(recorded) if isinstance(recorded, int) else None
+        found = by_external.get(external_id)
+        return int(found["device_id"]) if found is not None else None  # None: gone already
+
+    for external_id, before in previous.items():
+        if external_id in declared:
+            continue
+        change.removed[external_id] = dict(before)
+        device_id = live_id(external_id, before)
+        if device_id is not None:
+            change.writes.append(new_delete(device_id, external_id, now))
+            change.leaving.add(device_id)
+
+    for external_id, row in declared.items():
+        desired = inputs_of(site, external_id, row)
+        prior = previous.get(external_id)
+        if prior is None:
+            change.writes.append(new_create(desired, now))  # adopted when live (the runner matches it)
+            continue
+        if same_row(prior, row):
+            continue  # the file did not change it (drift, if any, shows after a refresh, on its own step)
+        if listed is None:  # in-place updates that move no zone: the recorded id, no list needed
+            olds = inputs_of(site, external_id, prior)
+            change.writes.append(new_update(int(prior["device_id"]), olds, desired, now))
+            continue
+        found = by_external.get(external_id)
+        if found is None:
+            continue  # deleted outside git: its own step (after a refresh) creates it again
+        device_id = int(found["device_id"])
+        if found.get("device_type") != row.get("device_type"):
+            change.writes.append(new_delete(device_id, external_id, now))
+            change.leaving.add(device_id)
+            change.writes.append(new_create(desired, now))
+            continue
+        # The fields the file changed, unless CHeKT has them already (a targeted run wrote them).
+        update = new_update(device_id, inputs_of(site, external_id, prior), desired, now)
+        current = comparable(found)
+        changes = {key: value for key, value in update.changes.items() if current.get(key, "") != value}
+        if changes:
+            change.writes.append(replace(update, changes=changes))
+
+    if prune and listed is not None:
+        for device in listed:
+            device_id = int(device["device_id"])
+            if str(device.get("external_device_id")) not in declared and device_id not in change.leaving:
+                change.pruned.append(dict(device))
+                change.writes.append(new_delete(device_id, str(device.get("external_device_id")), now))
+                change.leaving.add(device_id)
+    return change
+
+
+def declared_zones(declared: Mapping[str, Row]) -> list[tuple[str, str]]:
+    """(external id, zone) of every declared device."""
+    return [
+        (external_id, str(row["zone_number"]).strip())
+        for external_id, row in declared.items()
+        if isinstance(row.get("zone_number"), str)
+    ]
+
+
+def write_of(writes: Iterable[Write], external_id: str) -> Write | None:
+    """The create or update of ``external_id`` among ``writes``."""
+    return next((w for w in writes if w.external_id == external_id and w.kind is not Kind.DELETE), None)
