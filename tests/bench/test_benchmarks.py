@@ -36,8 +36,8 @@ def test_engine_benchmark_measures_project_and_floor(pulumi_bin: Path, tmp_path:
     assert all(r.ok for r in results), [r.error for r in results if not r.ok]
     by = {(r.op, r.variant): r for r in results}
     assert by["up", "project"].api_devices_after == 4
-    assert by["up", "project"].requests.get("create") == 4
-    assert by["update", "project"].requests.get("update") == 4
+    assert by["up", "project"].requests.get("create") == 2  # one bulk request per site
+    assert by["update", "project"].requests.get("update") == 2
     assert by["destroy", "project"].api_devices_after == 0
     assert all(r.requests == {} for r in results if r.variant == "floor"), "the floor made API calls"
     for result in results:

@@ -68,7 +68,7 @@ def test_create_update_replace_delete_and_no_changes(
     assert (status, out) == (0, f"**CHeKT devices: no changes** (4 unchanged)\n{NOT_REFRESHED}\n")
     # Without --show-sames the CLI lists no unchanged step: only its resource total is known.
     status, out, _ = summarize(project.preview_json(), tmp_path)
-    assert (status, out) == (0, f"**CHeKT devices: no changes** (6 resources unchanged)\n{NOT_REFRESHED}\n")
+    assert (status, out) == (0, f"**CHeKT devices: no changes** (7 resources unchanged)\n{NOT_REFRESHED}\n")
 
     project.write_site("store.yaml", EDITED)
     preview = project.preview_json("--show-sames")

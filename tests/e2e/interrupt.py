@@ -1,7 +1,7 @@
 """Kill a running `pulumi up` (CLI, language host and provider, by pid, SIGKILL) and recover from it.
 
-``interrupt_up`` starts `pulumi up`, waits until the API holds ``kill_at`` devices, then kills every
-process of the run at once; ``recover`` follows the README's "If an update was interrupted" steps.
+``interrupt_up`` starts `pulumi up`, waits until a progress count (devices the API holds, write
+requests it answered) reaches ``kill_at``, then kills every process of the run at once; ``recover`` follows the README's "If an update was interrupted" steps.
 Each step's CLI result is kept, so a test can assert on what the user sees (warnings, adoptions).
 """
 
@@ -30,8 +30,8 @@ class Interrupted:
 
     output: str
     killed: dict[str, list[int]]  # role -> pids killed
-    devices_at_kill: int
-    devices_after_kill: int
+    progress_at_kill: int
+    progress_after_kill: int
 
 
 @dataclass
@@ -48,12 +48,12 @@ class Recovery:
 
 def interrupt_up(
     project: PulumiProject,
-    device_count: Callable[[], int],
+    progress: Callable[[], int],
     kill_at: int,
     *,
     timeout: float = 240.0,
 ) -> Interrupted:
-    """Start `pulumi up`, kill -9 the CLI, language host and provider once ``device_count() >= kill_at``."""
+    """Start `pulumi up`, kill -9 the CLI, language host and provider once ``progress() >= kill_at``."""
     argv = [str(project.bin_dir / "pulumi"), "up", "--yes", "--skip-preview", "--non-interactive"]
     argv += ["--stack", project.stack]
     log = project.root / "killed-up.log"
@@ -63,16 +63,16 @@ def interrupt_up(
         )
         deadline = time.monotonic() + timeout
         try:
-            while device_count() < kill_at:
+            while progress() < kill_at:
                 if process.poll() is not None:
                     raise AssertionError(
-                        f"pulumi up ended ({process.returncode}) before {kill_at} devices existed:\n"
+                        f"pulumi up ended ({process.returncode}) before progress {kill_at}:\n"
                         + log.read_text(encoding="utf-8")[-4000:]
                     )
                 if time.monotonic() > deadline:
-                    raise AssertionError(f"fewer than {kill_at} devices after {timeout} s")
+                    raise AssertionError(f"progress below {kill_at} after {timeout} s")
                 time.sleep(POLL_SECONDS)
-            at_kill = device_count()
+            at_kill = progress()
             pids = descendants(process.pid)
             killed: dict[str, list[int]] = {}
             for pid in pids:
@@ -87,7 +87,7 @@ def interrupt_up(
                 process.kill()
             process.wait(timeout=30)
     _wait_gone([pid for group in killed.values() for pid in group])
-    return Interrupted(log.read_text(encoding="utf-8"), killed, at_kill, _settled(device_count))
+    return Interrupted(log.read_text(encoding="utf-8"), killed, at_kill, _settled(progress))
 
 
 def _wait_gone(pids: list[int], timeout: float = 30.0) -> None:
@@ -108,13 +108,13 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def _settled(device_count: Callable[[], int], quiet_seconds: float = 1.0, timeout: float = 30.0) -> int:
-    """The device count once requests already in flight at the kill have landed (stable for a while)."""
+def _settled(progress: Callable[[], int], quiet_seconds: float = 1.0, timeout: float = 30.0) -> int:
+    """The progress count once requests already in flight at the kill have landed (stable for a while)."""
     deadline = time.monotonic() + timeout
-    last, since = device_count(), time.monotonic()
+    last, since = progress(), time.monotonic()
     while time.monotonic() < deadline:
         time.sleep(0.1)
-        now = device_count()
+        now = progress()
         if now != last:
             last, since = now, time.monotonic()
         elif time.monotonic() - since >= quiet_seconds:

@@ -73,14 +73,15 @@ def test_two_stacks_claiming_one_site_fail_the_check(
     # its devices: west adopts them, and east's next `up` deletes nothing.
     (root / "sites" / "west" / "store.yaml").unlink()
     deployment = json.loads(east.run("stack", "export", "--stack", "east").stdout)
-    urns = [
+    records = [
         r["urn"]
         for r in deployment["deployment"]["resources"]
-        if r["type"].endswith("chekt:Device") and (r["inputs"]["dealer_id"], r["inputs"]["site_id"]) == (2, 3)
+        if r["type"].endswith("chekt:Site") and (r["inputs"]["dealer_id"], r["inputs"]["site_id"]) == (2, 3)
     ]
-    assert len(urns) == 2
-    for urn in urns:
-        east.run("state", "delete", "--yes", urn)
+    assert len(records) == 1
+    east.run("state", "delete", "--yes", "--target-dependents", records[0])  # the record and its devices
+    left = json.loads(east.run("stack", "export", "--stack", "east").stdout)["deployment"]["resources"]
+    assert not [r for r in left if r["type"].endswith(("chekt:Device", "chekt:Site"))]
     shutil.move(root / "sites" / "east" / "store.yaml", root / "sites" / "west" / "store.yaml")
     east.run("config", "set", "chekt:allowNoSites", "true", "--stack", "east")  # its last site left
     east.up()
