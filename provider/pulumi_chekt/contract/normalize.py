@@ -15,19 +15,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pulumi_chekt.contract.device_fields import (
+    ADDITIONAL_ZONES,
+    ID_FIELDS,
+    OPTIONAL_TEXT_FIELDS,
+    ZONE_LIST_DEFINITION,
+    ZONES_DEFINITION,
+)
 from pulumi_chekt.contract.schemas import conforms
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """The value Pulumi passes for inputs that are not known yet during a preview (pulumi.runtime.rpc.UNKNOWN)."""
 
 PROVIDER_KEY = "__provider"
-
-ID_FIELDS = ("dealer_id", "site_id")
-OPTIONAL_TEXT_FIELDS = ("additional_zone_numbers", "name", "mac", "manufacturer", "model", "serial_number")
-ZONES_DEFINITION = "additional_zone_numbers"
-"""The ``common.schema.json`` definition of the API's comma string of zones (each zone not blank)."""
-ZONE_LIST_DEFINITION = "additional_zone_numbers_input"
-"""The definition of additional zones as inputs give them: that comma string, or a list of zones."""
 
 
 def canonical_zones(value: Any) -> Any:
@@ -56,7 +56,7 @@ def _canonical_value(key: str, value: Any) -> Any:
         return value
     if key in ID_FIELDS:
         return _canonical_id(value)
-    if key == "additional_zone_numbers":
+    if key == ADDITIONAL_ZONES:
         return canonical_zones(value)
     return value.strip() if isinstance(value, str) else value
 

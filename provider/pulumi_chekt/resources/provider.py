@@ -30,9 +30,11 @@ from pulumi.dynamic import (
 )
 
 from pulumi_chekt.api import ChektNotFound
+from pulumi_chekt.contract.device_fields import DEALER_ID, SITE_ID, UPDATED_AT
 from pulumi_chekt.resources import engine_log
 from pulumi_chekt.resources.errors import DeviceOperationError
 from pulumi_chekt.resources.fields import (
+    API_ONLY_FIELDS,
     ID_FIELDS,
     INPUT_FIELDS,
     OUTPUT_FIELDS,
@@ -50,12 +52,13 @@ from pulumi_chekt.resources.snapshot import READ_MAX_AGE_SECONDS
 
 __all__ = ["DeviceOperationError", "DeviceProvider", "outputs"]
 
-STABLE_ON_UPDATE = ("device_id", "registered_by_partner", "created_at")
+STABLE_ON_UPDATE = tuple(key for key in API_ONLY_FIELDS if key != UPDATED_AT)
+"""API-only outputs an in-place update leaves as they are (device_id, registered_by_partner, created_at)."""
 TRACEBACKS_VARIABLE = "CHEKT_TRACEBACKS"
 
 
 def _site(props: Mapping[str, Any]) -> tuple[int, int]:
-    return int(props["dealer_id"]), int(props["site_id"])
+    return int(props[DEALER_ID]), int(props[SITE_ID])
 
 
 def outputs(inputs: Mapping[str, Any], device: Mapping[str, Any]) -> dict[str, Any]:
