@@ -60,7 +60,7 @@ class PreviewFormatError(ValueError):
     """The input is not the JSON document of ``pulumi preview --json``."""
 
 
-def redact(value: Any) -> Any:
+def with_placeholders(value: Any) -> Any:
     """``value`` with every secret (at any depth) replaced by SECRET and unknowns by UNKNOWN_VALUE."""
     if value == SECRET_TEXT:
         return SECRET
@@ -69,9 +69,9 @@ def redact(value: Any) -> Any:
     if isinstance(value, Mapping):
         if SECRET_SIGNATURE_KEY in value:
             return SECRET
-        return {str(key): redact(item) for key, item in value.items()}
+        return {str(key): with_placeholders(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [redact(item) for item in value]
+        return [with_placeholders(item) for item in value]
     return value
 
 
@@ -159,13 +159,13 @@ def is_device(step: Mapping[str, Any]) -> bool:
 def _inputs(state: Any) -> dict[str, Any]:
     if not isinstance(state, Mapping) or not isinstance(state.get("inputs"), Mapping):
         return {}
-    return {key: value for key, value in redact(state["inputs"]).items() if key != PROVIDER_KEY}
+    return {key: value for key, value in with_placeholders(state["inputs"]).items() if key != PROVIDER_KEY}
 
 
 def _outputs(state: Any) -> dict[str, Any]:
     if not isinstance(state, Mapping) or not isinstance(state.get("outputs"), Mapping):
         return {}
-    return {key: value for key, value in redact(state["outputs"]).items() if key != PROVIDER_KEY}
+    return {key: value for key, value in with_placeholders(state["outputs"]).items() if key != PROVIDER_KEY}
 
 
 def _ordered(keys: set[str]) -> list[str]:
@@ -245,7 +245,7 @@ def _site_ids(name: str, *sources: Mapping[str, Any]) -> tuple[int | None, int |
 def _device_id(state: Any) -> Any:
     if not isinstance(state, Mapping):
         return None
-    return redact(state["id"]) if state.get("id") else _outputs(state).get(DEVICE_ID)
+    return with_placeholders(state["id"]) if state.get("id") else _outputs(state).get(DEVICE_ID)
 
 
 def device_change(
