@@ -42,7 +42,6 @@ STILL_NAMING = {
     "resources/provider.py": "create/delete read device_id and external_device_id (lifecycle, Site sets issue)",
     "site/component.py": "SiteDevices, rewritten by the Site sets issue",
     "localserver/config.py": "the config file's dealers[].dealer_id and the partner definition",
-    "localserver/faults.py": "an item failure's keys (external_device_id, device_id)",
 }
 """Modules that still write a device field name, and why; the test fails once one no longer does."""
 

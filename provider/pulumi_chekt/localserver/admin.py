@@ -12,8 +12,8 @@ requests are neither counted in the stats nor subject to fault injection.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from werkzeug.wrappers import Response
 
@@ -26,6 +26,7 @@ from pulumi_chekt.localserver.responses import ApiError, ApiRequest, json_respon
 from pulumi_chekt.localserver.state import ServerState
 from pulumi_chekt.localserver.store import MAX_ID, Conflict
 
+T = TypeVar("T")
 SEED_PARTNER = "chekt"  # registered_by_partner of a seeded device that does not name one
 
 
@@ -76,27 +77,24 @@ def get_faults(state: ServerState, request: ApiRequest, args: Mapping[str, str])
     return json_response(state.faults.snapshot())
 
 
-def put_faults(state: ServerState, request: ApiRequest, args: Mapping[str, str]) -> Response:
+def _read_body(request: ApiRequest, parse: Callable[[Mapping[str, Any]], T], what: str) -> T:
+    """The JSON object of the request read by ``parse``; 400 when it is not one, or ``parse`` refuses it."""
     body = read_json(request)
     if not isinstance(body, dict):
-        raise ApiError(400, "faults must be a JSON object")
+        raise ApiError(400, f"{what} must be a JSON object")
     try:
-        settings = FaultSettings.from_dict(body)
+        return parse(body)
     except ValueError as error:
-        raise ApiError(400, f"invalid faults: {error}") from error
-    state.faults.replace(settings)
+        raise ApiError(400, f"invalid {what}: {error}") from error
+
+
+def put_faults(state: ServerState, request: ApiRequest, args: Mapping[str, str]) -> Response:
+    state.faults.replace(_read_body(request, FaultSettings.from_dict, "faults"))
     return json_response(state.faults.snapshot())
 
 
 def queue_fault(state: ServerState, request: ApiRequest, args: Mapping[str, str]) -> Response:
-    body = read_json(request)
-    if not isinstance(body, dict):
-        raise ApiError(400, "a queued fault must be a JSON object")
-    try:
-        fault = QueuedFault.from_dict(body)
-    except ValueError as error:
-        raise ApiError(400, f"invalid queued fault: {error}") from error
-    state.faults.enqueue(fault)
+    state.faults.enqueue(_read_body(request, QueuedFault.from_dict, "queued fault"))
     return json_response(state.faults.snapshot())
 
 
