@@ -7,8 +7,9 @@ without paying for the Pulumi SDK and grpc.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from pulumi_chekt._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from pulumi_chekt.resources.errors import DeviceOperationError
@@ -24,16 +25,4 @@ _EXPORTS = {
 
 __all__ = ["Device", "DeviceArgs", "DeviceOperationError", "DeviceProvider"]
 
-
-def __getattr__(name: str) -> Any:
-    """Import the module behind a re-exported name when it is first asked for, then cache the value."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+__getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
