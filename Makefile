@@ -6,13 +6,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv pulumi lint test test-fast test-packaging test-lowest wheel bench bench-quick bench-provider chaos demo demo-down clean
+.PHONY: help venv pulumi generate lint test test-fast test-packaging test-lowest wheel bench bench-quick bench-provider chaos demo demo-down clean
 
 help:
 	@echo "make demo       - pulumi up of examples/sites against a local CHeKT API server"
 	@echo "make demo-down  - destroy the demo stack and stop everything it started"
 	@echo "make test       - ruff, mypy and the whole test suite (unit, local server, end-to-end with the Pulumi CLI)"
 	@echo "make wheel      - build dist/pulumi_chekt-<version>-py3-none-any.whl"
+	@echo "make generate   - rewrite provider/pulumi_chekt/resources/device_types.py from schemas/ (after a schema change)"
 	@echo "make test-packaging - the wheel in a new virtualenv: README Quick start end to end, pre-commit hook"
 	@echo "make test-lowest    - unit tests and one end-to-end test with every dependency at its lower bound"
 	@echo "make chaos      - fault campaign: real pulumi up through a seeded fault mix, 250 devices x 5 seeds (CHAOS_ARGS=...)"
@@ -30,6 +31,10 @@ venv: $(STAMP)
 
 pulumi:
 	@scripts/get-pulumi.sh >/dev/null
+
+# DeviceArgs and the Device outputs, generated from the schemas (tests/contract/test_device_fields.py checks it).
+generate: venv
+	$(BIN)/python scripts/generate_device_types.py
 
 lint: venv
 	$(BIN)/ruff check provider tests examples benchmarks scripts __main__.py

@@ -10,9 +10,9 @@ The re-exports below are resolved on first use (module ``__getattr__``), so impo
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from pulumi_chekt._lazy import lazy_exports
 from pulumi_chekt._version import __version__
 
 if TYPE_CHECKING:
@@ -40,16 +40,4 @@ __all__ = [
     "load_site_file",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    """Import the module behind a re-exported name when it is first asked for, then cache the value."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'pulumi_chekt' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+__getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)

@@ -12,7 +12,7 @@ import pytest
 from pulumi_chekt.api import ChektClient
 from pulumi_chekt.cli.__main__ import main
 from pulumi_chekt.cli.live import adoption_fields
-from pulumi_chekt.cli.preview import ABSENT, SECRET, redact
+from pulumi_chekt.cli.preview import ABSENT, SECRET, with_placeholders
 from pulumi_chekt.cli.summarize import render_failure
 from tests.cli.conftest import run_cli
 from tests.conftest import CLIENT_SECRET
@@ -182,10 +182,10 @@ def test_secrets_are_shown_only_as_placeholders(project: PulumiProject, tmp_path
         assert secret not in out
 
 
-def test_redact_hides_pulumi_secret_envelopes_at_any_depth() -> None:
+def test_with_placeholders_hides_pulumi_secret_envelopes_at_any_depth() -> None:
     envelope = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": "hunter2"}
-    assert redact(envelope) is SECRET
-    assert redact({"a": [envelope, "[secret]", "plain"]}) == {"a": [SECRET, SECRET, "plain"]}
+    assert with_placeholders(envelope) is SECRET
+    assert with_placeholders({"a": [envelope, "[secret]", "plain"]}) == {"a": [SECRET, SECRET, "plain"]}
 
 
 @pytest.mark.parametrize("text", ["", "not json", "[1, 2]", '{"config": {}}'])

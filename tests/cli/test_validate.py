@@ -95,6 +95,20 @@ devices:
         "/devices/0/zone_number",
         "1 is not of type 'string' (quote it",
     ),
+    "an empty zone in a comma string": (
+        """\
+dealer_id: 2
+site_id: 3
+devices:
+  - external_device_id: cam-1
+    device_type: camera
+    zone_number: "001"
+    additional_zone_numbers: "002,,003"
+""",
+        7,
+        "/devices/0/additional_zone_numbers",
+        "a zone must not be empty",
+    ),
 }
 
 LINE = re.compile(r"^(?P<file>.+?):(?P<line>\d+): (?:(?P<pointer>/\S*): )?(?P<reason>.+)$")

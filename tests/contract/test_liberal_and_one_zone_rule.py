@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pulumi_chekt.api import ChektClient
+from pulumi_chekt.contract import schema
 from pulumi_chekt.resources import DeviceProvider
 from pulumi_chekt.site.sitefile import validate_site_data
 
@@ -76,8 +77,69 @@ def test_a_bad_item_in_a_zone_list_is_named_by_the_check() -> None:
                                  "zone_number": "1", "additional_zone_numbers": ["002", 3, " "]})  # fmt: skip
     assert sorted(f.reason for f in result.failures) == [
         "additional_zone_numbers: 3 is not of type 'string'",
-        "additional_zone_numbers: must not be empty",
+        "additional_zone_numbers: a zone must not be empty",
     ]
+
+
+EMPTY_ZONE = "a zone must not be empty"
+
+
+@pytest.mark.parametrize(
+    ("zones", "pointer"),
+    [
+        ("002,,003", ""),
+        ("002,003,", ""),
+        (",002", ""),
+        (" , ", ""),
+        (["002", ""], "/1"),
+        (["002", "  "], "/1"),
+        (["002", ","], "/1"),
+        (["002, ,003"], "/0"),
+    ],
+)
+def test_an_empty_zone_is_refused_in_either_form_with_one_message(zones: Any, pointer: str) -> None:
+    device = {"external_device_id": "a", "device_type": "camera", "zone_number": "1"}
+    found = validate_site_data(
+        {"dealer_id": 2, "site_id": 3, "devices": [{**device, "additional_zone_numbers": zones}]},
+        "s.yaml",
+        {},
+    )
+    assert [(p.pointer, p.message) for p in found] == [
+        (f"/devices/0/additional_zone_numbers{pointer}", EMPTY_ZONE)
+    ]
+    result = PROVIDER.check({}, {"dealer_id": 2, "site_id": 3, **device, "additional_zone_numbers": zones})
+    assert [(f.property, f.reason) for f in result.failures] == [
+        ("additional_zone_numbers", f"additional_zone_numbers: {EMPTY_ZONE}")
+    ]
+
+
+def test_the_zone_rule_and_its_message_are_those_of_common_schema() -> None:
+    definitions = schema("common")["$defs"]
+    assert definitions["zone_number"]["patternErrorMessage"] == EMPTY_ZONE
+    assert definitions["additional_zone_numbers"]["patternErrorMessage"] == EMPTY_ZONE
+
+
+@pytest.mark.parametrize("blank", ["", "   ", " \t"])
+def test_a_blank_comma_string_means_no_additional_zones(blank: str) -> None:
+    result = PROVIDER.check({}, {"dealer_id": 2, "site_id": 3, "external_device_id": "a", "device_type": "camera",
+                                 "zone_number": "1", "additional_zone_numbers": blank})  # fmt: skip
+    assert result.failures == []
+    assert "additional_zone_numbers" not in result.inputs
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=" ,\t0aZ-", max_size=10))
+def test_normalizing_never_drops_or_invents_a_zone(text: str) -> None:
+    """Before, "002,,003" became "002,003": a zone silently lost. Now a comma string is either refused or
+    sent with exactly as many zones as it holds."""
+    result = PROVIDER.check({}, {"dealer_id": 2, "site_id": 3, "external_device_id": "a", "device_type": "camera",
+                                 "zone_number": "1", "additional_zone_numbers": text})  # fmt: skip
+    if result.failures:
+        return
+    sent = result.inputs.get("additional_zone_numbers", "")
+    expected = [zone.strip() for zone in text.split(",")] if text.strip() else []
+    assert (sent.split(",") if sent else []) == expected
+    assert all(expected)
 
 
 def test_a_live_device_with_a_zone_we_would_not_invent_does_not_break_its_site(

@@ -123,7 +123,7 @@ def test_openapi_covers_every_endpoint_and_refers_to_existing_schemas() -> None:
 @pytest.mark.parametrize(
     ("field", "message"),
     [
-        ("zone_number", "must not be empty"),
+        ("zone_number", "a zone must not be empty"),
         ("external_device_id", "must not be empty, nor start or end with a space"),
     ],
 )
@@ -160,7 +160,11 @@ def test_the_zone_rule_is_stated_once() -> None:
     """Every zone field of every input schema refers to common.schema.json; no other schema has a pattern."""
     common = schema("common")["$defs"]
     assert common["zone_number"]["pattern"] == "\\S"
-    assert "pattern" not in common["additional_zone_numbers"]
+    # The comma string applies the same rule to each zone between commas, with the same message.
+    assert (
+        common["additional_zone_numbers"]["patternErrorMessage"]
+        == common["zone_number"]["patternErrorMessage"]
+    )
     for name in ("device-create", "device-update", "device-inputs"):
         properties = schema(name)["properties"]
         assert properties["zone_number"] == {"$ref": "common.schema.json#/$defs/zone_number"}

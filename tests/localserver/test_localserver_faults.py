@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+from dataclasses import fields
 
 import pytest
 import requests
 from localserver_helpers import Api, assert_valid
 
 from pulumi_chekt.localserver import AdminClient, AdminError, LocalServer, ServerConfig
-from pulumi_chekt.localserver.faults import FaultInjector, FaultSettings
+from pulumi_chekt.localserver.__main__ import build_parser, config_from_args
+from pulumi_chekt.localserver.config import ConfigError
+from pulumi_chekt.localserver.faults import FaultInjector, FaultSettings, command_line_flags
 
 DEVICES = "/partner/v1/dealers/{dealerId}/sites/{siteId}/devices"
 
@@ -399,3 +403,40 @@ def test_new_fault_settings_round_trip(admin: AdminClient) -> None:
     faults = admin.set_faults(**settings)
     assert {key: faults[key] for key in settings} == settings
     assert {key: admin.faults()[key] for key in settings} == settings
+
+
+def test_every_setting_reads_back_what_it_wrote() -> None:
+    """Each field states once how it is read: what GET /_admin/faults shows, PUT takes back unchanged."""
+    settings = FaultSettings.from_dict(
+        {
+            "error_rate": 0.5,
+            "error_statuses": [500, 502],
+            "latency_spike_ms": 20,
+            "item_failure_statuses": [429],
+            "item_failures": [
+                {"external_device_id": "cam-1", "times": 2},
+                {"device_id": 7, "status_code": 409},
+            ],
+            "token_lifetime": 60,
+            "seed": 4,
+            "queue": [{"status": 502, "method": "get", "path": "^/oauth", "when": "after", "times": 3}],
+        }
+    )
+    assert settings.queue[0].method == "GET"
+    assert FaultSettings.from_dict(json.loads(json.dumps(settings.to_dict()))) == settings
+    assert FaultSettings.from_dict(FaultSettings().to_dict()) == FaultSettings()
+
+
+def test_each_flag_sets_its_setting_and_is_checked_by_the_same_rule() -> None:
+    flags = command_line_flags()
+    defaults = {item.name: item.default for item in fields(FaultSettings)}
+    assert set(flags) <= set(defaults)
+
+    def text(value: object) -> str:  # a valid value: the default, as it is typed on the command line
+        return ",".join(map(str, value)) if isinstance(value, tuple) else str(1 if value is None else value)
+
+    argv = [part for name in flags for part in (f"--fault-{name.replace('_', '-')}", text(defaults[name]))]
+    config = config_from_args(build_parser().parse_args(argv))
+    assert config.faults is not None and set(config.faults) == set(flags)
+    with pytest.raises(ConfigError, match=r"error_rate must be a number from 0 to 1, got 2\.0"):
+        config_from_args(build_parser().parse_args(["--fault-error-rate", "2"]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import subprocess
 import sys
 from typing import Any
 
@@ -30,8 +31,19 @@ def test_provider_pickles_by_reference_without_state(device_provider: DeviceProv
     assert isinstance(dill.loads(raw), DeviceProvider)  # noqa: S301 (our own bytes)
 
 
-def test_same_provider_serializes_identically_across_calls() -> None:
-    assert serialize_provider(DeviceProvider()) == serialize_provider(DeviceProvider())
+def test_a_used_provider_serializes_to_the_bytes_a_new_process_gives(device_provider: DeviceProvider) -> None:
+    """State holds these bytes as every Device's ``__provider`` input: if they changed with what the
+    provider did at run time (a client, a token, snapshots) or from one process to the next, every
+    device would show a diff on every preview."""
+    device_provider.create(inputs())
+    code = (
+        "from pulumi.dynamic.dynamic import serialize_provider; "
+        "from pulumi_chekt.resources import DeviceProvider; print(serialize_provider(DeviceProvider()))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert serialize_provider(device_provider) == done.stdout.strip()
 
 
 def test_configure_reads_stack_config_without_environment(

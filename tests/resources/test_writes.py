@@ -10,11 +10,11 @@ from pulumi_chekt.api import BulkItemResult, ChektServerError
 from pulumi_chekt.api.retry import RetryPolicy
 from pulumi_chekt.resources.adoption import match_live
 from pulumi_chekt.resources.errors import DeviceOperationError
+from pulumi_chekt.resources.fields import update_changes as differing
 from pulumi_chekt.resources.writes import (
     Kind,
     State,
     after_item,
-    differing,
     given_up,
     new_create,
     new_delete,

@@ -92,9 +92,18 @@ def test_any_depth_over_the_limit_gets_the_same_message(depth: int) -> None:
     assert [str(p) for p in problems] == ["deep.yaml:3: nested deeper than 32 levels"]
 
 
-def test_thirty_two_levels_still_parse() -> None:
+def test_thirty_two_levels_still_parse_and_thirty_three_do_not() -> None:
+    """The limit is exactly MAX_DEPTH: a mapping holding 31 nested lists (32 levels) reads back as
+    written; one more list is refused with the message."""
+    innermost: list[object] = []
+    expected: object = innermost
+    for _ in range(30):
+        expected = [expected]
     text = "x: " + "[" * 31 + "]" * 31 + "\n"
-    assert load_with_lines(text).data is not None
+    assert load_with_lines(text).data == {"x": expected}
+    deeper = "x: " + "[" * 32 + "]" * 32 + "\n"
+    with pytest.raises(YamlLoadError, match="nested deeper than 32 levels"):
+        load_with_lines(deeper)
 
 
 def test_a_file_over_the_size_limit_is_refused_before_it_is_parsed(tmp_path: Path) -> None:

@@ -123,8 +123,8 @@ CASES: dict[str, tuple[str, list[str]]] = {
         HEAD + device(zone="1.5"),
         [f"6: /devices/0/zone_number: 1.5 is not of type 'string' {QUOTE}"],
     ),
-    "zone empty": (HEAD + device(zone='""'), ["6: /devices/0/zone_number: must not be empty"]),
-    "zone blank": (HEAD + device(zone='"   "'), ["6: /devices/0/zone_number: must not be empty"]),
+    "zone empty": (HEAD + device(zone='""'), ["6: /devices/0/zone_number: a zone must not be empty"]),
+    "zone blank": (HEAD + device(zone='"   "'), ["6: /devices/0/zone_number: a zone must not be empty"]),
     "zone left empty (null)": (
         HEAD + device(zone=""),
         ["6: /devices/0/zone_number: null is not of type 'string'"],
@@ -135,7 +135,19 @@ CASES: dict[str, tuple[str, list[str]]] = {
     ),
     "an empty item in the zone list": (
         HEAD + device('    additional_zone_numbers: ["002", ""]\n'),
-        ["7: /devices/0/additional_zone_numbers/1: must not be empty"],
+        ["7: /devices/0/additional_zone_numbers/1: a zone must not be empty"],
+    ),
+    "an empty zone in a comma string": (
+        HEAD + device('    additional_zone_numbers: "002,,003"\n'),
+        ["7: /devices/0/additional_zone_numbers: a zone must not be empty"],
+    ),
+    "a comma string ending in a comma": (
+        HEAD + device('    additional_zone_numbers: "002, 003,"\n'),
+        ["7: /devices/0/additional_zone_numbers: a zone must not be empty"],
+    ),
+    "a comma string of blank zones": (
+        HEAD + device('    additional_zone_numbers: " , "\n'),
+        ["7: /devices/0/additional_zone_numbers: a zone must not be empty"],
     ),
     "additional zones as a number": (
         HEAD + device("    additional_zone_numbers: 2\n"),
@@ -205,7 +217,10 @@ CASES: dict[str, tuple[str, list[str]]] = {
     ),
     "two empty zones: one message each, no duplicate": (
         HEAD + device(zone='""') + device(ext="cam-2", zone='""'),
-        ["6: /devices/0/zone_number: must not be empty", "9: /devices/1/zone_number: must not be empty"],
+        [
+            "6: /devices/0/zone_number: a zone must not be empty",
+            "9: /devices/1/zone_number: a zone must not be empty",
+        ],
     ),
 }
 

@@ -31,6 +31,7 @@ from pulumi_chekt.api.responses import (
 from pulumi_chekt.api.retry import RetryPolicy, call_with_retries
 from pulumi_chekt.api.transport import configure_session, transport_error
 from pulumi_chekt.api.urls import DEFAULT_BASE_URL, checked_url, default_token_url
+from pulumi_chekt.contract.device_fields import DEALER_ID, DEVICE_ID, SITE_ID
 
 log = get_logger("pulumi_chekt.api")  # redaction hook: a logger whose records are redacted
 
@@ -46,8 +47,8 @@ def _positive_id(value: int, what: str) -> int:
 
 def devices_path(dealer_id: int, site_id: int) -> str:
     """``/partner/v1/dealers/{dealerId}/sites/{siteId}/devices``"""
-    dealer = _positive_id(dealer_id, "dealer_id")
-    site = _positive_id(site_id, "site_id")
+    dealer = _positive_id(dealer_id, DEALER_ID)
+    site = _positive_id(site_id, SITE_ID)
     return f"/partner/v1/dealers/{dealer}/sites/{site}/devices"
 
 
@@ -119,7 +120,7 @@ class ChektClient:
         return list(body)
 
     def get_device(self, dealer_id: int, site_id: int, device_id: int) -> Device:
-        path = f"{devices_path(dealer_id, site_id)}/{_positive_id(device_id, 'device_id')}"
+        path = f"{devices_path(dealer_id, site_id)}/{_positive_id(device_id, DEVICE_ID)}"
         body: Device = self._call("GET", path, schema="device", idempotent=True)
         return body
 
@@ -137,9 +138,9 @@ class ChektClient:
 
     def delete_devices(self, dealer_id: int, site_id: int, device_ids: Sequence[int]) -> BulkResult:
         """Bulk delete. Repeating it is harmless (a gone device answers 404), so it is retried freely."""
-        ids = [_positive_id(device_id, "device_id") for device_id in device_ids]
+        ids = [_positive_id(device_id, DEVICE_ID) for device_id in device_ids]
         path = f"{devices_path(dealer_id, site_id)}/bulk-delete"
-        return self._bulk("POST", path, {"deviceIds": ids}, [{"device_id": i} for i in ids], idempotent=True)
+        return self._bulk("POST", path, {"deviceIds": ids}, [{DEVICE_ID: i} for i in ids], idempotent=True)
 
     # --- plumbing ----------------------------------------------------------------------------
 

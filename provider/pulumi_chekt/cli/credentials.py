@@ -11,9 +11,13 @@ import argparse
 import os
 import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from pulumi_chekt.api import ChektClient, ChektConfigError
+from pulumi_chekt.api import ChektConfigError
 from pulumi_chekt.resources.settings import CONFIG_KEYS, NAMESPACE, ProviderSettings
+
+if TYPE_CHECKING:
+    from pulumi_chekt.api import ChektClient
 
 ENVIRONMENT_HELP = (
     "Credentials are read from the environment only: "

@@ -21,7 +21,13 @@ import yaml
 from pulumi_chekt.cli.common import EXIT_OK, PROG, report_error
 from pulumi_chekt.cli.credentials import ENVIRONMENT_HELP, add_site_arguments, client_from
 from pulumi_chekt.cli.schema import PROJECT_SCHEMA_PATH
-from pulumi_chekt.contract import schema
+from pulumi_chekt.contract.device_fields import (
+    DEALER_ID,
+    EXTERNAL_ID,
+    SITE_DEVICE_FIELDS,
+    SITE_ID,
+    ZONE_FIELDS,
+)
 from pulumi_chekt.resources.fields import normalize
 from pulumi_chekt.site import SiteProblem
 from pulumi_chekt.site.sitefile import parse_site_text, project_root, validate_site_data
@@ -29,7 +35,7 @@ from pulumi_chekt.site.sitefile import parse_site_text, project_root, validate_s
 
 def site_device_fields() -> tuple[str, ...]:
     """The input fields a site file may give a device, in the schema's order (its single source)."""
-    return tuple(schema("site")["$defs"]["device"]["properties"])
+    return SITE_DEVICE_FIELDS
 
 
 def site_document(dealer_id: int, site_id: int, devices: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
@@ -37,11 +43,8 @@ def site_document(dealer_id: int, site_id: int, devices: Iterable[Mapping[str, A
     fields = site_device_fields()
     entries = [normalize({key: device.get(key) for key in fields}) for device in devices]
     ordered = [{key: entry[key] for key in fields if key in entry} for entry in entries]
-    ordered.sort(key=lambda entry: str(entry.get("external_device_id", "")))
-    return {"dealer_id": dealer_id, "site_id": site_id, "devices": ordered}
-
-
-ZONE_FIELDS = ("zone_number", "additional_zone_numbers")
+    ordered.sort(key=lambda entry: str(entry.get(EXTERNAL_ID, "")))
+    return {DEALER_ID: dealer_id, SITE_ID: site_id, "devices": ordered}
 
 
 class _Quoted(str):
@@ -84,7 +87,7 @@ def render(document: Mapping[str, Any], schema_ref: str) -> str:
     )
     header = (
         f"# yaml-language-server: $schema={schema_ref}\n"
-        f"# Dealer {document['dealer_id']}, site {document['site_id']}: exported from the CHeKT API "
+        f"# Dealer {document[DEALER_ID]}, site {document[SITE_ID]}: exported from the CHeKT API "
         f"by `{PROG} export`.\n"
     )
     return header + body

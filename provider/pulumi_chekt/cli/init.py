@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pulumi_chekt.cli.common import EXIT_OK, PROG, report_error
 from pulumi_chekt.cli.schema import PROJECT_SCHEMA_PATH, bundled_text
-from pulumi_chekt.program import DEFAULT_SITE_GLOBS
+from pulumi_chekt.site.globs import DEFAULT_SITE_GLOBS
 
 DEFAULT_NAME = "chekt-sites"
 EXAMPLE_SITE = Path("sites") / "example-site.yaml"

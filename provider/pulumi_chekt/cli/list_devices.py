@@ -9,15 +9,24 @@ from typing import Any
 
 from pulumi_chekt.cli.common import EXIT_OK
 from pulumi_chekt.cli.credentials import ENVIRONMENT_HELP, add_site_arguments, client_from
+from pulumi_chekt.contract.device_fields import (
+    ADDITIONAL_ZONES,
+    DEVICE_ID,
+    DEVICE_TYPE,
+    EXTERNAL_ID,
+    NAME,
+    ZONE,
+)
 
 COLUMNS: tuple[tuple[str, str], ...] = (
-    ("device_id", "DEVICE_ID"),
-    ("external_device_id", "EXTERNAL_DEVICE_ID"),
-    ("device_type", "TYPE"),
-    ("zone_number", "ZONE"),
-    ("additional_zone_numbers", "ADDITIONAL_ZONES"),
-    ("name", "NAME"),
+    (DEVICE_ID, "DEVICE_ID"),
+    (EXTERNAL_ID, "EXTERNAL_DEVICE_ID"),
+    (DEVICE_TYPE, "TYPE"),
+    (ZONE, "ZONE"),
+    (ADDITIONAL_ZONES, "ADDITIONAL_ZONES"),
+    (NAME, "NAME"),
 )
+"""The table's columns: a device at a glance. ``--format json`` shows every field the API returns."""
 
 
 def _cell(value: Any) -> str:
@@ -28,7 +37,7 @@ def _cell(value: Any) -> str:
 
 
 def sorted_devices(devices: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    return sorted(devices, key=lambda d: (str(d.get("external_device_id", "")), d.get("device_id", 0)))
+    return sorted(devices, key=lambda d: (str(d.get(EXTERNAL_ID, "")), d.get(DEVICE_ID, 0)))
 
 
 def table(devices: Sequence[Mapping[str, Any]]) -> str:

@@ -21,7 +21,8 @@ from pulumi_chekt.cli.preview import (
     FieldChange,
     PreviewSummary,
 )
-from pulumi_chekt.resources.fields import UPDATABLE_FIELDS, comparable
+from pulumi_chekt.contract.device_fields import DEVICE_ID, DEVICE_TYPE, EXTERNAL_ID
+from pulumi_chekt.resources.fields import UPDATABLE_FIELDS, comparable, update_changes
 
 ListDevices = Callable[[int, int], Iterable[Mapping[str, Any]]]
 
@@ -31,18 +32,22 @@ def _desired(change: DeviceChange) -> dict[str, Any]:
 
 
 def adoption_fields(live: Mapping[str, Any], desired: Mapping[str, Any]) -> list[FieldChange]:
-    """The fields the adoption will update: as the provider's converge, over the updatable fields.
+    """The fields the adoption will update: those of ``update_changes``, the provider's own rule.
 
     A secret or not-yet-known desired value cannot be compared, so it is listed with the live
     value hidden as well (a secret's live value must not leak through the comparison).
     """
+    markers = {
+        key for key in UPDATABLE_FIELDS if desired.get(key) is SECRET or desired.get(key) is UNKNOWN_VALUE
+    }
+    changed = update_changes(live, {key: value for key, value in desired.items() if key not in markers})
     have, want = comparable(live), comparable(desired)
     found = []
     for key in UPDATABLE_FIELDS:
-        value = desired.get(key, ABSENT)
-        if value is SECRET or value is UNKNOWN_VALUE:
+        if key in markers:
+            value = desired[key]
             found.append(FieldChange(key, SECRET if value is SECRET else live.get(key, ABSENT), value))
-        elif have.get(key) != want.get(key):
+        elif key in changed:
             found.append(FieldChange(key, have.get(key, ABSENT), want.get(key, ABSENT)))
     return found
 
@@ -51,15 +56,15 @@ def adopted(change: DeviceChange, live: Mapping[str, Any]) -> DeviceChange:
     """``change`` (a create) as the adoption of ``live``; a device of another type cannot be adopted."""
     desired = _desired(change)
     note = ""
-    if live.get("device_type") != desired.get("device_type"):
+    if live.get(DEVICE_TYPE) != desired.get(DEVICE_TYPE):
         note = (
-            f"exists live as a {live.get('device_type')!s}, not a {desired.get('device_type')!s}: "
+            f"exists live as a {live.get(DEVICE_TYPE)!s}, not a {desired.get(DEVICE_TYPE)!s}: "
             "`pulumi up` will fail (declare its real device_type or delete it in CHeKT)"
         )
     return replace(
         change,
         action=ADOPT,
-        device_id=live.get("device_id"),
+        device_id=live.get(DEVICE_ID),
         fields=adoption_fields(live, desired),
         note=note,
     )
@@ -94,7 +99,7 @@ def check_live(
         except ChektError as error:
             note = f"creates could not be checked against the live sites: {error}"
             return replace(summary, live_checked=False, live_notes=[note]), error
-        live[(dealer, site)] = {str(d.get("external_device_id")): d for d in devices}
+        live[(dealer, site)] = {str(d.get(EXTERNAL_ID)): d for d in devices}
     changes = []
     for change in summary.changes:
         found = live.get((change.dealer_id or 0, change.site_id or 0), {}).get(change.external_id)

@@ -26,6 +26,7 @@ import yaml
 
 from pulumi_chekt.cli.common import EXIT_OK, one_line, report_error
 from pulumi_chekt.cli.stacks import StackConfigError, StackFiles, matched_files, stack_files
+from pulumi_chekt.contract.device_fields import DEALER_ID, SITE_ID
 
 PULUMI_TIMEOUT_SECONDS = 300
 Site = tuple[int, int]
@@ -78,7 +79,7 @@ def sites_in_state(deployment: Any) -> set[Site]:
         if not isinstance(resource, Mapping) or not _is_device(resource):
             continue
         inputs = resource.get("inputs") or resource.get("outputs") or {}
-        dealer, site = inputs.get("dealer_id"), inputs.get("site_id")
+        dealer, site = inputs.get(DEALER_ID), inputs.get(SITE_ID)
         if isinstance(dealer, int) and isinstance(site, int):
             found.add((dealer, site))
     return found
@@ -92,7 +93,7 @@ def site_of_file(path: Path) -> Site | None:
         return None
     if not isinstance(data, Mapping):
         return None
-    dealer, site = data.get("dealer_id"), data.get("site_id")
+    dealer, site = data.get(DEALER_ID), data.get(SITE_ID)
     if isinstance(dealer, bool) or isinstance(site, bool):
         return None
     return (dealer, site) if isinstance(dealer, int) and isinstance(site, int) else None

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pulumi_chekt.contract.device_fields import DEALER_ID, DEVICE_ID, EXTERNAL_ID, ID_FIELDS, SITE_ID
 from pulumi_chekt.resources.fields import INPUT_FIELDS, PROVIDER_KEY, UNKNOWN, comparable
 
 SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"  # noqa: S105 (a marker, not a password)
@@ -59,7 +60,7 @@ class PreviewFormatError(ValueError):
     """The input is not the JSON document of ``pulumi preview --json``."""
 
 
-def redact(value: Any) -> Any:
+def with_placeholders(value: Any) -> Any:
     """``value`` with every secret (at any depth) replaced by SECRET and unknowns by UNKNOWN_VALUE."""
     if value == SECRET_TEXT:
         return SECRET
@@ -68,9 +69,9 @@ def redact(value: Any) -> Any:
     if isinstance(value, Mapping):
         if SECRET_SIGNATURE_KEY in value:
             return SECRET
-        return {str(key): redact(item) for key, item in value.items()}
+        return {str(key): with_placeholders(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [redact(item) for item in value]
+        return [with_placeholders(item) for item in value]
     return value
 
 
@@ -158,13 +159,13 @@ def is_device(step: Mapping[str, Any]) -> bool:
 def _inputs(state: Any) -> dict[str, Any]:
     if not isinstance(state, Mapping) or not isinstance(state.get("inputs"), Mapping):
         return {}
-    return {key: value for key, value in redact(state["inputs"]).items() if key != PROVIDER_KEY}
+    return {key: value for key, value in with_placeholders(state["inputs"]).items() if key != PROVIDER_KEY}
 
 
 def _outputs(state: Any) -> dict[str, Any]:
     if not isinstance(state, Mapping) or not isinstance(state.get("outputs"), Mapping):
         return {}
-    return {key: value for key, value in redact(state["outputs"]).items() if key != PROVIDER_KEY}
+    return {key: value for key, value in with_placeholders(state["outputs"]).items() if key != PROVIDER_KEY}
 
 
 def _ordered(keys: set[str]) -> list[str]:
@@ -173,7 +174,7 @@ def _ordered(keys: set[str]) -> list[str]:
 
 
 def _declared(values: Mapping[str, Any], *, old: bool) -> list[FieldChange]:
-    shown = set(values) - {"dealer_id", "site_id", "external_device_id"}
+    shown = set(values) - {*ID_FIELDS, EXTERNAL_ID}  # named by the row, not listed as fields
     if old:
         return [FieldChange(key, old=values[key]) for key in _ordered(shown)]
     return [FieldChange(key, new=values[key]) for key in _ordered(shown)]
@@ -231,11 +232,9 @@ def _site_ids(name: str, *sources: Mapping[str, Any]) -> tuple[int | None, int |
     """(dealer, site, external id) from the inputs, else from the name ``{dealer}/{site}/{external id}``."""
     parts = name.split("/", 2)
     named = parts if len(parts) == 3 and parts[0].isdigit() and parts[1].isdigit() else None
-    dealer = next((_as_id(s.get("dealer_id")) for s in sources if _as_id(s.get("dealer_id"))), None)
-    site = next((_as_id(s.get("site_id")) for s in sources if _as_id(s.get("site_id"))), None)
-    external = next(
-        (s["external_device_id"] for s in sources if isinstance(s.get("external_device_id"), str)), None
-    )
+    dealer = next((_as_id(s.get(DEALER_ID)) for s in sources if _as_id(s.get(DEALER_ID))), None)
+    site = next((_as_id(s.get(SITE_ID)) for s in sources if _as_id(s.get(SITE_ID))), None)
+    external = next((s[EXTERNAL_ID] for s in sources if isinstance(s.get(EXTERNAL_ID), str)), None)
     if named is not None:
         dealer = dealer if dealer is not None else int(named[0])
         site = site if site is not None else int(named[1])
@@ -246,7 +245,7 @@ def _site_ids(name: str, *sources: Mapping[str, Any]) -> tuple[int | None, int |
 def _device_id(state: Any) -> Any:
     if not isinstance(state, Mapping):
         return None
-    return redact(state["id"]) if state.get("id") else _outputs(state).get("device_id")
+    return with_placeholders(state["id"]) if state.get("id") else _outputs(state).get(DEVICE_ID)
 
 
 def device_change(

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from pulumi_chekt.program import DEFAULT_SITE_GLOBS, site_files
+from pulumi_chekt.site.globs import DEFAULT_SITE_GLOBS, site_files
 
 SITES_KEY = "chekt:sites"
 STACK_FILE = re.compile(r"^Pulumi\.(?P<stack>[^/]+)\.ya?ml$")

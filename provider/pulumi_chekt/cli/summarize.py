@@ -2,9 +2,9 @@
 
 Reviewers see the totals first, then the drift that ``pulumi up`` will undo (with ``--refresh``),
 then per site which devices are created, adopted (``--live``), updated, replaced or deleted, each
-changed value as ``old → new``. Values come from the preview already redacted (``preview.redact``)
-and are written inside code spans, so a device name can neither reveal a secret nor inject
-markdown. The comment never exceeds ``--max-chars`` (``budget.fit``): the longest sites are cut.
+changed value as ``old → new``. Values come from the preview with secrets already replaced by
+placeholders (``preview.with_placeholders``) and are written inside code spans, so a device name can
+neither reveal a secret nor inject markdown. The comment never exceeds ``--max-chars`` (``budget.fit``): the longest sites are cut.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 Normalization makes formatting-only differences vanish before diffing: surrounding whitespace,
 additional zones written as a list or as "002, 003", an empty optional field versus an absent one.
-It never decides what is valid (schemas/ does) and never drops information: a zone list it cannot
-join faithfully (an item that is not text, or is blank) is left as it is for the schema to report.
+It never decides what is valid (schemas/ does) and never drops information: zones it cannot join
+faithfully (an item that is not text, an empty zone in a list or in a comma string) are left as they
+are for the schema to report.
 
 It lives here, apart from ``resources/``, so that site files and the CLI use it without importing
 the Pulumi SDK; ``resources.fields`` re-exports it.
@@ -14,6 +15,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pulumi_chekt.contract.device_fields import (
+    ADDITIONAL_ZONES,
+    ID_FIELDS,
+    OPTIONAL_TEXT_FIELDS,
+    ZONE_LIST_DEFINITION,
+    ZONES_DEFINITION,
+)
 from pulumi_chekt.contract.schemas import conforms
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -21,20 +29,19 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 PROVIDER_KEY = "__provider"
 
-ID_FIELDS = ("dealer_id", "site_id")
-OPTIONAL_TEXT_FIELDS = ("additional_zone_numbers", "name", "mac", "manufacturer", "model", "serial_number")
-ZONE_LIST_DEFINITION = "additional_zone_numbers_input"
-
 
 def canonical_zones(value: Any) -> Any:
     """Additional zones as the API's comma-separated string: ["002", " 003"] and "002, 003" both become
-    "002,003". A list is joined only when the schema accepts it as a zone list."""
+    "002,003"; a blank string means no zones (""). Only a value the schema accepts is rewritten: one
+    with an empty zone ("002,,003" as much as ["002", ""]) is left as it is, for the schema to report."""
     if isinstance(value, list | tuple):
         if not conforms("common", ZONE_LIST_DEFINITION, list(value)):
-            return value  # left for the schema to reject, item by item
-        return ",".join(part.strip() for part in value)
+            return value
+        value = ",".join(value)  # each item is a zone (or, holding commas, the zones it spells)
     if isinstance(value, str):
-        return ",".join(part.strip() for part in value.split(",") if part.strip())
+        if not conforms("common", ZONES_DEFINITION, value):
+            return value
+        return ",".join(part.strip() for part in value.split(",")) if value.strip() else ""
     return value
 
 
@@ -49,7 +56,7 @@ def _canonical_value(key: str, value: Any) -> Any:
         return value
     if key in ID_FIELDS:
         return _canonical_id(value)
-    if key == "additional_zone_numbers":
+    if key == ADDITIONAL_ZONES:
         return canonical_zones(value)
     return value.strip() if isinstance(value, str) else value
 

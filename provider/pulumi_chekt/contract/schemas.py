@@ -11,6 +11,7 @@ validating a site file three to four times slower than the bundled copy does; th
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -126,6 +127,12 @@ def validator(name: str) -> Draft202012Validator:
     """A jsonschema validator for ``<name>.schema.json`` (references resolved), built once per process:
     the authority on what is valid, and the source of every problem report."""
     return _validator(name, None)
+
+
+def bundled_schema(name: str) -> dict[str, Any]:
+    """A copy of ``<name>.schema.json`` with every ``$ref`` replaced by what it points at: each field's
+    whole rule in one place (its type, its description), for code generated from the schemas."""
+    return copy.deepcopy(_bundled(name, None).schema)
 
 
 def definition_of(name: str, subschema: Any) -> str | None:

@@ -14,32 +14,18 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from pulumi_chekt.localserver.config import ConfigError, ServerConfig, is_loopback, load_config
+from pulumi_chekt.localserver.fault_settings import command_line_flags
 
 if TYPE_CHECKING:
     from pulumi_chekt.localserver.server import LocalServer
 
 INSTALL_HINT = "pip install 'pulumi-chekt[localserver]'"
-_FAULT_FLAGS = {
-    "fault_error_rate": "error_rate",
-    "fault_error_status": "error_status",
-    "fault_error_statuses": "error_statuses",
-    "fault_rate_limit_rate": "rate_limit_rate",
-    "fault_retry_after": "retry_after",
-    "fault_latency_ms": "latency_ms",
-    "fault_latency_spike_rate": "latency_spike_rate",
-    "fault_latency_spike_ms": "latency_spike_ms",
-    "fault_drop_rate": "drop_rate",
-    "fault_drop_after_rate": "drop_after_rate",
-    "fault_item_failure_rate": "item_failure_rate",
-    "fault_item_failure_statuses": "item_failure_statuses",
-    "fault_seed": "seed",
-}
 _SERVER_FLAGS = ("token_lifetime", "max_body_bytes", "request_timeout", "unique_external_ids", "unique_zones")
 
 
@@ -50,12 +36,35 @@ def _version() -> str:
         return "unknown"
 
 
-def _statuses(text: str) -> list[int]:
-    """``500,502,503`` as a list of integers (the fault settings check the range)."""
-    try:
-        return [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated status codes, got {text!r}") from None
+def _flag_type(convert: Callable[[str], Any]) -> Callable[[str], Any]:
+    """``convert`` for argparse: its ValueError becomes a usage error (exit 2) with its own message."""
+
+    def typed(text: str) -> Any:
+        try:
+            return convert(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    typed.__name__ = convert.__name__
+    return typed
+
+
+def add_fault_flags(parser: argparse.ArgumentParser) -> None:
+    """One ``--fault-<name>`` option per fault setting that has one (``faults.FaultSettings``)."""
+    for name, setting in command_line_flags().items():
+        parser.add_argument(
+            f"--fault-{name.replace('_', '-')}",
+            dest=f"fault_{name}",
+            type=_flag_type(setting.flag_type),
+            metavar=setting.metavar,
+            help=setting.flag,
+        )
+
+
+def fault_flags_given(args: argparse.Namespace) -> dict[str, Any]:
+    """The fault settings given on the command line, by setting name."""
+    given = {name: getattr(args, f"fault_{name}") for name in command_line_flags()}
+    return {name: value for name, value in given.items() if value is not None}
 
 
 def _load_server() -> type[LocalServer]:
@@ -104,50 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
         action=argparse.BooleanOptionalAction,
         help="refuse (409) a second device with the same zone_number in a site (default on)",
     )
-    parser.add_argument(
-        "--fault-error-rate", type=float, metavar="R", help="share of requests answered with an error"
-    )
-    parser.add_argument(
-        "--fault-error-status", type=int, metavar="STATUS", help="status of those errors (503)"
-    )
-    parser.add_argument(
-        "--fault-error-statuses",
-        type=_statuses,
-        metavar="S,S",
-        help="5xx statuses to pick from at random instead (e.g. 500,502,503,504)",
-    )
-    parser.add_argument(
-        "--fault-rate-limit-rate", type=float, metavar="R", help="share of requests answered 429"
-    )
-    parser.add_argument("--fault-retry-after", type=int, metavar="S", help="Retry-After seconds of a 429")
-    parser.add_argument("--fault-latency-ms", type=int, metavar="MS", help="delay added to every API request")
-    parser.add_argument(
-        "--fault-latency-spike-rate", type=float, metavar="R", help="share of requests delayed further"
-    )
-    parser.add_argument(
-        "--fault-latency-spike-ms", type=int, metavar="MS", help="the further delay of a spike"
-    )
-    parser.add_argument(
-        "--fault-drop-rate", type=float, metavar="R", help="share of connections dropped unanswered"
-    )
-    parser.add_argument(
-        "--fault-drop-after-rate",
-        type=float,
-        metavar="R",
-        help="share of requests processed, then dropped unanswered",
-    )
-    parser.add_argument(
-        "--fault-item-failure-rate", type=float, metavar="R", help="share of bulk items failed alone"
-    )
-    parser.add_argument(
-        "--fault-item-failure-statuses",
-        type=_statuses,
-        metavar="S,S",
-        help="statuses of those item failures (default 500)",
-    )
-    parser.add_argument(
-        "--fault-seed", type=int, metavar="N", help="seed of the fault rates (reproducible runs)"
-    )
+    add_fault_flags(parser)
     parser.add_argument(
         "--port-file", metavar="PATH", help="write the bound port to this file once listening"
     )
@@ -158,9 +124,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
     """The config file (or the demo config), overridden by the command line options."""
     base = load_config(args.config) if args.config else ServerConfig.demo()
     faults: dict[str, Any] = dict(base.faults or {})
-    faults.update(
-        {key: getattr(args, flag) for flag, key in _FAULT_FLAGS.items() if getattr(args, flag) is not None}
-    )
+    faults.update(fault_flags_given(args))
     server: dict[str, Any] = {
         name: getattr(base, name) if getattr(args, name) is None else getattr(args, name)
         for name in _SERVER_FLAGS

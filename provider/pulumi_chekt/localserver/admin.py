@@ -12,12 +12,13 @@ requests are neither counted in the stats nor subject to fault injection.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from werkzeug.wrappers import Response
 
 from pulumi_chekt.contract import problems
+from pulumi_chekt.contract.device_fields import DEALER_ID, PARTNER, SITE_ID
 from pulumi_chekt.localserver.bulk import describe
 from pulumi_chekt.localserver.config import PARTNERS, is_loopback
 from pulumi_chekt.localserver.faults import FaultSettings, QueuedFault
@@ -25,6 +26,7 @@ from pulumi_chekt.localserver.responses import ApiError, ApiRequest, json_respon
 from pulumi_chekt.localserver.state import ServerState
 from pulumi_chekt.localserver.store import MAX_ID, Conflict
 
+T = TypeVar("T")
 SEED_PARTNER = "chekt"  # registered_by_partner of a seeded device that does not name one
 
 
@@ -75,27 +77,24 @@ def get_faults(state: ServerState, request: ApiRequest, args: Mapping[str, str])
     return json_response(state.faults.snapshot())
 
 
-def put_faults(state: ServerState, request: ApiRequest, args: Mapping[str, str]) -> Response:
+def _read_body(request: ApiRequest, parse: Callable[[Mapping[str, Any]], T], what: str) -> T:
+    """The JSON object of the request read by ``parse``; 400 when it is not one, or ``parse`` refuses it."""
     body = read_json(request)
     if not isinstance(body, dict):
-        raise ApiError(400, "faults must be a JSON object")
+        raise ApiError(400, f"{what} must be a JSON object")
     try:
-        settings = FaultSettings.from_dict(body)
+        return parse(body)
     except ValueError as error:
-        raise ApiError(400, f"invalid faults: {error}") from error
-    state.faults.replace(settings)
+        raise ApiError(400, f"invalid {what}: {error}") from error
+
+
+def put_faults(state: ServerState, request: ApiRequest, args: Mapping[str, str]) -> Response:
+    state.faults.replace(_read_body(request, FaultSettings.from_dict, "faults"))
     return json_response(state.faults.snapshot())
 
 
 def queue_fault(state: ServerState, request: ApiRequest, args: Mapping[str, str]) -> Response:
-    body = read_json(request)
-    if not isinstance(body, dict):
-        raise ApiError(400, "a queued fault must be a JSON object")
-    try:
-        fault = QueuedFault.from_dict(body)
-    except ValueError as error:
-        raise ApiError(400, f"invalid queued fault: {error}") from error
-    state.faults.enqueue(fault)
+    state.faults.enqueue(_read_body(request, QueuedFault.from_dict, "queued fault"))
     return json_response(state.faults.snapshot())
 
 
@@ -120,16 +119,16 @@ def seed(state: ServerState, request: ApiRequest, args: Mapping[str, str]) -> Re
     store = state.store
     with store.batch():
         for d, dealer in enumerate(_entries(body["dealers"], "dealers")):
-            if not isinstance(dealer, dict) or not set(dealer) <= {"dealer_id", "sites"}:
-                raise ApiError(400, f"dealers[{d}] must be an object with dealer_id and sites")
-            dealer_id = _positive(dealer.get("dealer_id"), f"dealers[{d}].dealer_id")
+            if not isinstance(dealer, dict) or not set(dealer) <= {DEALER_ID, "sites"}:
+                raise ApiError(400, f"dealers[{d}] must be an object with {DEALER_ID} and sites")
+            dealer_id = _positive(dealer.get(DEALER_ID), f"dealers[{d}].{DEALER_ID}")
             store.add_sites({dealer_id: []})
             for s, entry in enumerate(_entries(dealer.get("sites", []), f"dealers[{d}].sites")):
                 where = f"dealers[{d}].sites[{s}]"
-                site = {"site_id": entry} if isinstance(entry, int) and not isinstance(entry, bool) else entry
-                if not isinstance(site, dict) or not set(site) <= {"site_id", "devices"}:
-                    raise ApiError(400, f"{where} must be a site id or an object with site_id and devices")
-                site_id = _positive(site.get("site_id"), f"{where}.site_id")
+                site = {SITE_ID: entry} if isinstance(entry, int) and not isinstance(entry, bool) else entry
+                if not isinstance(site, dict) or not set(site) <= {SITE_ID, "devices"}:
+                    raise ApiError(400, f"{where} must be a site id or an object with {SITE_ID} and devices")
+                site_id = _positive(site.get(SITE_ID), f"{where}.{SITE_ID}")
                 store.add_sites({dealer_id: [site_id]})
                 for n, device in enumerate(_entries(site.get("devices", []), f"{where}.devices")):
                     created.append(_seed_device(state, dealer_id, site_id, device, f"{where}.devices[{n}]"))
@@ -139,10 +138,10 @@ def seed(state: ServerState, request: ApiRequest, args: Mapping[str, str]) -> Re
 def _seed_device(state: ServerState, dealer_id: int, site_id: int, device: Any, where: str) -> dict[str, Any]:
     if not isinstance(device, dict):
         raise ApiError(400, f"{where} must be an object")
-    fields = {key: value for key, value in device.items() if key != "registered_by_partner"}
-    partner = device.get("registered_by_partner", SEED_PARTNER)
+    fields = {key: value for key, value in device.items() if key != PARTNER}
+    partner = device.get(PARTNER, SEED_PARTNER)
     if partner not in PARTNERS:
-        raise ApiError(400, f"{where}.registered_by_partner must be one of {', '.join(PARTNERS)}")
+        raise ApiError(400, f"{where}.{PARTNER} must be one of {', '.join(PARTNERS)}")
     found = problems("device-create", fields)
     if found:
         raise ApiError(400, f"{where}: {describe(found)}")

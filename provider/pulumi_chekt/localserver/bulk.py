@@ -15,6 +15,7 @@ from functools import partial
 from typing import Any
 
 from pulumi_chekt.contract import problems
+from pulumi_chekt.contract.device_fields import DEVICE_ID, EXTERNAL_ID
 from pulumi_chekt.localserver.faults import FaultInjector, ItemFailure
 from pulumi_chekt.localserver.store import MAX_ID, Conflict, NotFound, Store
 
@@ -87,7 +88,7 @@ def create_devices(
     with store.batch():
         for item in items:
             if not _invalid(outcome, "device-create", item):
-                forced = faults.item_failure(item["external_device_id"], None)
+                forced = faults.item_failure(item[EXTERNAL_ID], None)
                 _apply(outcome, item, forced, partial(store.create_device, dealer_id, site_id, item, partner))
     return outcome
 
@@ -105,7 +106,7 @@ def _forced(
 ) -> ItemFailure | None:
     """The forced failure for an item naming ``device_id``, matched by it or by the device's external id."""
     device = store.get_device(dealer_id, site_id, device_id)
-    return faults.item_failure(None if device is None else str(device["external_device_id"]), device_id)
+    return faults.item_failure(None if device is None else str(device[EXTERNAL_ID]), device_id)
 
 
 def update_devices(
@@ -116,9 +117,9 @@ def update_devices(
     with store.batch():
         for item in items:
             if not _invalid(outcome, "device-update", item) and not _unknown_id(
-                outcome, item, item["device_id"]
+                outcome, item, item[DEVICE_ID]
             ):
-                device_id = int(item["device_id"])  # the schema allows an integral float such as 3.0
+                device_id = int(item[DEVICE_ID])  # the schema allows an integral float such as 3.0
                 forced = _forced(faults, store, dealer_id, site_id, device_id)
                 _apply(
                     outcome, item, forced, partial(store.update_device, dealer_id, site_id, device_id, item)
@@ -133,13 +134,13 @@ def delete_devices(
     outcome = BulkOutcome()
     with store.batch():
         for raw_id in device_ids:
-            if _unknown_id(outcome, {"device_id": raw_id}, raw_id):
+            if _unknown_id(outcome, {DEVICE_ID: raw_id}, raw_id):
                 continue
             device_id = int(raw_id)
             forced = _forced(faults, store, dealer_id, site_id, device_id)
             _apply(
                 outcome,
-                {"device_id": raw_id},
+                {DEVICE_ID: raw_id},
                 forced,
                 partial(store.delete_device, dealer_id, site_id, device_id),
             )

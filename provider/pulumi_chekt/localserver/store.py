@@ -12,7 +12,8 @@ as UNIQUE, are rebuilt without those constraints when opened (rows and the id co
 
 A device is returned as a dict with every field of ``schemas/device.schema.json``, in the order
 the reference lists them; optional text fields that were never set are ``null`` (not omitted), so
-every device has the same shape.
+every device has the same shape. The table's columns are those fields, read from the schema, and a
+database opened after a field was added gets the new column.
 """
 
 from __future__ import annotations
@@ -25,39 +26,56 @@ from datetime import UTC, datetime, timedelta
 from os import PathLike, fspath
 from typing import Any
 
+from pulumi_chekt.contract import bundled_schema, schema
+from pulumi_chekt.contract.device_fields import (
+    CREATE_FIELDS,
+    CREATED_AT,
+    DEALER_ID,
+    DEVICE_FIELDS,
+    DEVICE_ID,
+    EXTERNAL_ID,
+    ID_FIELDS,
+    PARTNER,
+    SET_BY_SERVER,
+    SITE_ID,
+    UNIQUE_IN_SITE,
+    UPDATED_AT,
+    ZONE,
+)
+
 MAX_ID = 2**63 - 1  # SQLite's largest integer; larger ids cannot exist
 
-DEVICE_FIELDS = (
-    "device_id", "device_type", "zone_number", "additional_zone_numbers", "manufacturer",
-    "registered_by_partner", "external_device_id", "name", "mac", "model", "serial_number",
-    "created_at", "updated_at",
-)  # fmt: skip
-# Columns a caller may set; anything else in a given mapping is ignored (the schemas reject it first).
-SETTABLE = (
-    "external_device_id", "device_type", "zone_number", "additional_zone_numbers",
-    "name", "mac", "manufacturer", "model", "serial_number",
-)  # fmt: skip
-UPDATABLE = tuple(name for name in SETTABLE if name not in ("external_device_id", "device_type"))
+SETTABLE = CREATE_FIELDS
+"""Columns a caller may set; anything else in a given mapping is ignored (the schemas reject it first)."""
+UPDATABLE = tuple(name for name in schema("device-update")["properties"] if name != DEVICE_ID)
 
-_DEVICES_TABLE = """
-CREATE TABLE IF NOT EXISTS devices (
-    device_id INTEGER PRIMARY KEY AUTOINCREMENT,
-    dealer_id INTEGER NOT NULL,
-    site_id INTEGER NOT NULL,
-    device_type TEXT NOT NULL,
-    zone_number TEXT NOT NULL,
-    additional_zone_numbers TEXT,
-    manufacturer TEXT,
-    registered_by_partner TEXT NOT NULL,
-    external_device_id TEXT NOT NULL,
-    name TEXT,
-    mac TEXT,
-    model TEXT,
-    serial_number TEXT,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    FOREIGN KEY (dealer_id, site_id) REFERENCES sites(dealer_id, site_id) ON DELETE CASCADE
-)"""
+
+def _column_type(rule: Mapping[str, Any]) -> str:
+    kinds = rule.get("type")
+    return "INTEGER" if kinds == "integer" or (isinstance(kinds, list) and "integer" in kinds) else "TEXT"
+
+
+def _device_columns() -> list[str]:
+    """The devices table's columns, one per field of schemas/device.schema.json (plus dealer and site):
+    a field the API returns is a column here without a line of this module changing."""
+    returned = bundled_schema("device")
+    inputs = bundled_schema("device-inputs")["properties"]
+    required = {*returned["required"], *SET_BY_SERVER}
+    columns = [f"{DEVICE_ID} INTEGER PRIMARY KEY AUTOINCREMENT"]
+    columns += [f"{name} {_column_type(inputs[name])} NOT NULL" for name in ID_FIELDS]
+    columns += [
+        f"{name} {_column_type(rule)}{' NOT NULL' if name in required else ''}"
+        for name, rule in returned["properties"].items()
+        if name != DEVICE_ID
+    ]
+    return columns
+
+
+_DEVICES_TABLE = (
+    "CREATE TABLE IF NOT EXISTS devices (\n    "
+    + ",\n    ".join(_device_columns())
+    + f",\n    FOREIGN KEY ({DEALER_ID}, {SITE_ID}) REFERENCES sites(dealer_id, site_id) ON DELETE CASCADE\n)"
+)
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS dealers (dealer_id INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS sites (
@@ -66,8 +84,8 @@ CREATE TABLE IF NOT EXISTS sites (
     PRIMARY KEY (dealer_id, site_id)
 );
 {_DEVICES_TABLE};
-CREATE INDEX IF NOT EXISTS devices_by_external_id ON devices (dealer_id, site_id, external_device_id);
-CREATE INDEX IF NOT EXISTS devices_by_zone ON devices (dealer_id, site_id, zone_number);
+CREATE INDEX IF NOT EXISTS devices_by_external_id ON devices ({DEALER_ID}, {SITE_ID}, {EXTERNAL_ID});
+CREATE INDEX IF NOT EXISTS devices_by_zone ON devices ({DEALER_ID}, {SITE_ID}, {ZONE});
 """
 
 
@@ -107,7 +125,7 @@ class Store:
         self._lock = threading.RLock()
         self._clock = clock
         self._depth = 0
-        self._unique = {"external_device_id": unique_external_ids, "zone_number": unique_zones}
+        self._unique = dict(zip(UNIQUE_IN_SITE, (unique_external_ids, unique_zones), strict=True))
         self._conn = sqlite3.connect(
             ":memory:" if path is None else fspath(path), check_same_thread=False, isolation_level=None
         )
@@ -116,6 +134,7 @@ class Store:
             self._conn.execute("PRAGMA foreign_keys = ON")
             self._drop_unique_constraints()
             self._conn.executescript(_SCHEMA)
+            self._add_missing_columns()
 
     def _drop_unique_constraints(self) -> None:
         """Rebuild a devices table of an earlier version (UNIQUE declared in the table) without them."""
@@ -124,7 +143,8 @@ class Store:
         ).fetchone()
         if row is None or "UNIQUE" not in str(row[0]).upper():
             return
-        columns = ", ".join(("dealer_id", "site_id", *DEVICE_FIELDS))
+        kept = {column["name"] for column in self._conn.execute("PRAGMA table_info(devices)")}
+        columns = ", ".join(name for name in (*ID_FIELDS, *DEVICE_FIELDS) if name in kept)
         with self.batch():
             counter = self._conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'devices'").fetchone()
             self._conn.execute("ALTER TABLE devices RENAME TO devices_before_migration")
@@ -135,6 +155,14 @@ class Store:
             self._conn.execute("DROP TABLE devices_before_migration")
             if counter is not None:
                 self._conn.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = 'devices'", (counter[0],))
+
+    def _add_missing_columns(self) -> None:
+        """A database written before a field was added to the schemas gets its column (null in old rows)."""
+        present = {column["name"] for column in self._conn.execute("PRAGMA table_info(devices)")}
+        for definition in _device_columns():
+            name = definition.split(" ", 1)[0]
+            if name not in present:
+                self._conn.execute(f"ALTER TABLE devices ADD COLUMN {definition.removesuffix(' NOT NULL')}")
 
     def close(self) -> None:
         with self._lock:
@@ -224,7 +252,7 @@ class Store:
             for column in self._unique:
                 self._check_unique(dealer_id, site_id, column, values[column], None)
             stamp = format_timestamp(self._clock())
-            columns = ["dealer_id", "site_id", *SETTABLE, "registered_by_partner", "created_at", "updated_at"]
+            columns = [*ID_FIELDS, *SETTABLE, PARTNER, CREATED_AT, UPDATED_AT]
             params = [dealer_id, site_id, *values.values(), partner, stamp, stamp]
             try:
                 cursor = self._conn.execute(
@@ -247,9 +275,9 @@ class Store:
             if row is None:
                 raise NotFound(f"device {device_id} does not exist at site {site_id} of dealer {dealer_id}")
             values = {name: changes[name] for name in UPDATABLE if name in changes}
-            if "zone_number" in values:
-                self._check_unique(dealer_id, site_id, "zone_number", values["zone_number"], device_id)
-            values["updated_at"] = self._next_stamp(row["updated_at"])
+            for column in self._unique.keys() & values.keys():
+                self._check_unique(dealer_id, site_id, column, values[column], device_id)
+            values[UPDATED_AT] = self._next_stamp(row[UPDATED_AT])
             assignments = ", ".join(f"{name} = ?" for name in values)
             try:
                 self._conn.execute(
@@ -299,8 +327,8 @@ class Store:
             f"SELECT device_id FROM devices WHERE dealer_id = ? AND site_id = ? AND {column} = ?",  # noqa: S608
             (dealer_id, site_id, value),
         ).fetchone()
-        if row is not None and row["device_id"] != own_id:
-            raise Conflict(f"{column} {value!r} is already used by device {row['device_id']} at this site")
+        if row is not None and row[DEVICE_ID] != own_id:
+            raise Conflict(f"{column} {value!r} is already used by device {row[DEVICE_ID]} at this site")
 
     def _next_stamp(self, previous: str) -> str:
         """Now, but always later than ``previous`` so that every update visibly moves updated_at."""

@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from pulumi_chekt.contract.device_fields import DEVICE_ID, DEVICE_TYPE
 from pulumi_chekt.resources.errors import DeviceOperationError
-from pulumi_chekt.resources.writes import Kind, State, Write, differing
+from pulumi_chekt.resources.fields import update_changes
+from pulumi_chekt.resources.writes import Kind, State, Write
 
 
 def type_mismatch_message(external_id: str, live_type: Any, wanted_type: Any, dealer: int, site: int) -> str:
@@ -35,16 +37,16 @@ def match_live(write: Write, live: Mapping[str, Any] | None, site: tuple[int, in
         return write
     if live is None:
         return replace(write, state=State.QUEUED) if write.state is State.LOOK_UP else write
-    if live.get("device_type") != write.desired.get("device_type"):
+    if live.get(DEVICE_TYPE) != write.desired.get(DEVICE_TYPE):
         message = type_mismatch_message(
-            write.external_id, live.get("device_type"), write.desired.get("device_type"), *site
+            write.external_id, live.get(DEVICE_TYPE), write.desired.get(DEVICE_TYPE), *site
         )
         return write.failed(DeviceOperationError(message))
     matched = replace(
         write,
         state=State.QUEUED,
-        device_id=int(live["device_id"]),
+        device_id=int(live[DEVICE_ID]),
         adopted=not write.maybe_created,
-        changes=differing(live, write.desired),
+        changes=update_changes(live, write.desired),
     )
     return matched if matched.changes else matched.succeeded(dict(live))

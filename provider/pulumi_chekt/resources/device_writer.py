@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pulumi_chekt.contract.device_fields import DEVICE_ID
 from pulumi_chekt.resources.group_commit import GatherPolicy, GroupCommit, Pause
 from pulumi_chekt.resources.plans import RunPlans
 from pulumi_chekt.resources.round_plan import Decision, Fail, HolderRule, Relist, Wait, WriteAhead
@@ -97,7 +98,7 @@ class DeviceWriter:
             if applied is not None:  # a swap already moved it here, ahead of this call
                 return write.succeeded(applied)
             if not write.changes:
-                known = self.runner.snapshot.get(device_id) or {**olds, "device_id": device_id}
+                known = self.runner.snapshot.get(device_id) or {**olds, DEVICE_ID: device_id}
                 return write.succeeded(known)
             self._drop_ahead_writes(device_id)
             return self._group.submit(Slot(write)).write
@@ -164,7 +165,7 @@ class DeviceWriter:
                     return Wait(now + REPLACED_HOLDER_POLL_SECONDS, since)
             if not write.relisted:
                 return Relist()  # our list may be stale: look once more before calling it a conflict
-            holder = self.runner.snapshot.get(holder_id) or {"device_id": holder_id}
+            holder = self.runner.snapshot.get(holder_id) or {DEVICE_ID: holder_id}
             return Fail(held_by_unmoved(write.kind.value, write.external_id, zone, holder, NOT_MOVED))
 
         return rule

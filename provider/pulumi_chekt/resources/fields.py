@@ -1,7 +1,8 @@
 """Which device fields exist, which may change in place, and their canonical form.
 
-Normalization (``contract.normalize``, re-exported here) makes formatting-only differences vanish
-before diffing. The rules of what is valid live in schemas/device-inputs.schema.json, not here.
+The field sets come from the schemas (``contract.device_fields``) and normalization from
+``contract.normalize``; both are re-exported here for the provider. The rules of what is valid live
+in schemas/device-inputs.schema.json, not here. No Pulumi import: the CLI uses this module too.
 """
 
 from __future__ import annotations
@@ -10,29 +11,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from pulumi_chekt.contract import SchemaProblem, problems
-from pulumi_chekt.contract.normalize import (
+from pulumi_chekt.contract.device_fields import (
+    API_ONLY_FIELDS,
     ID_FIELDS,
+    INPUT_FIELDS,
     OPTIONAL_TEXT_FIELDS,
-    PROVIDER_KEY,
-    UNKNOWN,
-    canonical_zones,
-    normalize,
+    OUTPUT_FIELDS,
+    REPLACE_FIELDS,
+    UPDATABLE_FIELDS,
 )
-
-REPLACE_FIELDS = ("dealer_id", "site_id", "device_type", "external_device_id")
-"""The update endpoint cannot change these, so changing one replaces the device (delete first)."""
-UPDATABLE_FIELDS = (
-    "zone_number",
-    "additional_zone_numbers",
-    "name",
-    "mac",
-    "manufacturer",
-    "model",
-    "serial_number",
-)
-INPUT_FIELDS = (*REPLACE_FIELDS, *UPDATABLE_FIELDS)
-API_ONLY_FIELDS = ("device_id", "registered_by_partner", "created_at", "updated_at")
-OUTPUT_FIELDS = (*INPUT_FIELDS, *API_ONLY_FIELDS)
+from pulumi_chekt.contract.normalize import PROVIDER_KEY, UNKNOWN, canonical_zones, normalize
 
 
 def input_problems(inputs: Mapping[str, Any]) -> list[SchemaProblem]:
@@ -44,8 +32,7 @@ def input_problems(inputs: Mapping[str, Any]) -> list[SchemaProblem]:
 
 def comparable(values: Mapping[str, Any]) -> dict[str, Any]:
     """Only the input fields, normalized: what diff compares between old outputs and new inputs."""
-    normalized = normalize({key: values.get(key) for key in INPUT_FIELDS})
-    return normalized
+    return normalize({key: values.get(key) for key in INPUT_FIELDS})
 
 
 def api_item(inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -55,7 +42,14 @@ def api_item(inputs: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-__all__ = [  # normalization lives in contract.normalize (no Pulumi import); re-exported here
+def update_changes(live: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[str, Any]:
+    """The update fields (without device_id) that bring ``live`` to ``desired``, compared in their
+    canonical form; a field set live and unset in ``desired`` is sent as "" (which clears it)."""
+    have, want = comparable(live), comparable(desired)
+    return {key: want.get(key, "") for key in UPDATABLE_FIELDS if have.get(key) != want.get(key)}
+
+
+__all__ = [  # field sets from contract.device_fields, normalization from contract.normalize
     "API_ONLY_FIELDS",
     "ID_FIELDS",
     "INPUT_FIELDS",
@@ -70,4 +64,5 @@ __all__ = [  # normalization lives in contract.normalize (no Pulumi import); re-
     "comparable",
     "input_problems",
     "normalize",
+    "update_changes",
 ]

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from pulumi_chekt.contract.device_fields import EXTERNAL_ID
 from pulumi_chekt.resources.fields import comparable
 from pulumi_chekt.resources.writes import State, Write
 
@@ -59,7 +60,7 @@ class Ledger:
         self, site: SiteKey, desired: Mapping[str, Any], *, device_id: int | None = None
     ) -> Write | None:
         """The create or update outcome for exactly ``desired`` (and, for an update, ``device_id``)."""
-        key = (site, str(desired.get("external_device_id")))
+        key = (site, str(desired.get(EXTERNAL_ID)))
         with self._cond:
             entry = self._writes.get(key)
             if entry is None or entry[0] != comparable(desired):

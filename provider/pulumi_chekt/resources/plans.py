@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pulumi_chekt.api import Device
+from pulumi_chekt.contract.device_fields import ZONE
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class Plan:
 
     @property
     def zone(self) -> str | None:
-        zone = self.news.get("zone_number")
+        zone = self.news.get(ZONE)
         return zone if isinstance(zone, str) else None
 
 

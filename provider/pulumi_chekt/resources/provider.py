@@ -35,9 +35,11 @@ from pulumi.dynamic import (
 )
 
 from pulumi_chekt.api import ChektNotFound
+from pulumi_chekt.contract.device_fields import DEALER_ID, DEVICE_ID, EXTERNAL_ID, SITE_ID, UPDATED_AT
 from pulumi_chekt.resources import engine_log
 from pulumi_chekt.resources.errors import DeviceOperationError
 from pulumi_chekt.resources.fields import (
+    API_ONLY_FIELDS,
     ID_FIELDS,
     INPUT_FIELDS,
     OUTPUT_FIELDS,
@@ -55,12 +57,13 @@ from pulumi_chekt.resources.writes import State, Write
 
 __all__ = ["DeviceOperationError", "DeviceProvider", "outputs"]
 
-STABLE_ON_UPDATE = ("device_id", "registered_by_partner", "created_at")
+STABLE_ON_UPDATE = tuple(key for key in API_ONLY_FIELDS if key != UPDATED_AT)
+"""API-only outputs an in-place update leaves as they are (device_id, registered_by_partner, created_at)."""
 TRACEBACKS_VARIABLE = "CHEKT_TRACEBACKS"
 
 
 def _site(props: Mapping[str, Any]) -> tuple[int, int]:
-    return int(props["dealer_id"]), int(props["site_id"])
+    return int(props[DEALER_ID]), int(props[SITE_ID])
 
 
 def outputs(inputs: Mapping[str, Any], device: Mapping[str, Any]) -> dict[str, Any]:
@@ -181,10 +184,10 @@ class DeviceProvider(RuntimeProvider):
                 write = self.runtime.site(site).devices.create(inputs)
         write = self.finished(site, write)
         assert write.device is not None
-        device_id = write.device["device_id"]
+        device_id = write.device[DEVICE_ID]
         if write.adopted:
             engine_log.warn(
-                f"adopted existing device {inputs['external_device_id']!r} (device_id {device_id}) "
+                f"adopted existing device {inputs[EXTERNAL_ID]!r} (device_id {device_id}) "
                 "instead of creating it",
                 engine_log.calling_urn(),
             )
@@ -202,7 +205,7 @@ class DeviceProvider(RuntimeProvider):
         return UpdateResult(outputs(inputs, write.device))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        external_id = str(props.get("external_device_id") or id_)
+        external_id = str(props.get(EXTERNAL_ID) or id_)
         site = _site(props)
         write = self.runtime.ledger.take_delete(site, int(id_))
         if write is None:

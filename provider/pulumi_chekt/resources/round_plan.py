@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import cast
 
+from pulumi_chekt.contract.device_fields import ZONE
 from pulumi_chekt.resources.writes import Kind, State, Write
 from pulumi_chekt.resources.zone_order import ZoneMove, next_round
 
@@ -111,7 +112,7 @@ def plan_round(
         else:
             plan.updates.append((index, dict(write.changes), False))
     for key, zone in round_.step_aside.items():
-        plan.updates.append((_index(key), {"zone_number": zone}, True))
+        plan.updates.append((_index(key), {ZONE: zone}, True))
     for key in round_.waiting:
         if _index(key) not in round_.step_aside:
             plan.decided.setdefault(_index(key), Wait(0.0))  # after the device it waits for moved

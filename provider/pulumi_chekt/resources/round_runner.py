@@ -17,6 +17,7 @@ from typing import Any, Protocol, TypeVar
 from pulumi_chekt.api import BulkResult, ChektError, ChektNotFound, Device
 from pulumi_chekt.api.redaction import get_logger
 from pulumi_chekt.api.retry import RetryPolicy, may_have_been_processed
+from pulumi_chekt.contract.device_fields import DEVICE_ID, ZONE
 from pulumi_chekt.resources.adoption import match_live
 from pulumi_chekt.resources.errors import DeviceOperationError
 from pulumi_chekt.resources.fields import API_ONLY_FIELDS, api_item
@@ -219,7 +220,7 @@ class RoundRunner:
             for position, index in enumerate(part):
                 write = sent(writes[index])
                 if isinstance(result, ChektNotFound):  # the site (and so the device) is gone already
-                    writes[index] = write.succeeded({"device_id": write.device_id})
+                    writes[index] = write.succeeded({DEVICE_ID: write.device_id})
                 elif isinstance(result, ChektError):
                     writes[index] = request_failed(write, result)
                 else:
@@ -234,7 +235,7 @@ class RoundRunner:
         dealer, site = self.site
 
         def send(part: Sequence[tuple[int, dict[str, object], bool]]) -> BulkResult | ChektError:
-            items = [{"device_id": writes[i].device_id, **changes} for i, changes, _ in part]
+            items = [{DEVICE_ID: writes[i].device_id, **changes} for i, changes, _ in part]
             return _attempt(lambda: self.client.update_devices(dealer, site, items))
 
         parts = chunks(updates, self.policy.max_batch)
@@ -254,7 +255,7 @@ class RoundRunner:
                         log.info(
                             "moved device %s to free zone %s while zones are exchanged",
                             write.external_id,
-                            changes.get("zone_number"),
+                            changes.get(ZONE),
                         )
                         after = write.again_at(self._clock())
                     else:
@@ -300,10 +301,10 @@ class RoundRunner:
     def _merged(self, write: Write, changes: dict[str, object], answered: Device | None) -> Device:
         """The whole device after an update: what we knew, what we sent, and what the API answered
         (the reference shows update results holding a partial device)."""
-        known = self.snapshot.get(_id(write)) or {**write.desired, "device_id": write.device_id}
+        known = self.snapshot.get(_id(write)) or {**write.desired, DEVICE_ID: write.device_id}
         sent_values = {key: (value if value != "" else None) for key, value in changes.items()}
         merged: Device = {**known, **sent_values, **(answered or {})}
-        for key in ("device_id", *API_ONLY_FIELDS):
+        for key in (DEVICE_ID, *API_ONLY_FIELDS):
             merged.setdefault(key, None)
         return merged
 

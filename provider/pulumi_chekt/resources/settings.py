@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pulumi_chekt.api import ChektClient
 from pulumi_chekt.api.urls import DEFAULT_BASE_URL
+
+if TYPE_CHECKING:
+    from pulumi_chekt.api import ChektClient
 
 # config key (in the chekt namespace) -> environment variable
 CONFIG_KEYS: dict[str, str] = {
@@ -60,6 +62,8 @@ class ProviderSettings:
 
     def make_client(self) -> ChektClient:
         """A new API client for these settings (ChektConfigError when credentials are missing)."""
+        from pulumi_chekt.api.client import ChektClient  # noqa: PLC0415 (requests and authlib, on use)
+
         return ChektClient.from_credentials(
             base_url=self.base_url,
             token_url=self.token_url,

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pulumi_chekt.api import Device
+from pulumi_chekt.contract.device_fields import DEALER_ID, DEVICE_ID, DEVICE_TYPE, EXTERNAL_ID, SITE_ID, ZONE
 from pulumi_chekt.resources.fields import ID_FIELDS, comparable
 from pulumi_chekt.resources.writes import Kind, Write, new_create, new_delete, new_update
 
@@ -30,7 +31,7 @@ Row = dict[str, Any]
 (the set is keyed by external id); in the record's outputs, also its device_id."""
 
 SiteKey = tuple[int, int]
-ROW_OMITS = (*ID_FIELDS, "external_device_id")
+ROW_OMITS = (*ID_FIELDS, EXTERNAL_ID)
 
 
 def row_of(device: Mapping[str, Any]) -> Row:
@@ -40,8 +41,8 @@ def row_of(device: Mapping[str, Any]) -> Row:
 
 def inputs_of(site: SiteKey, external_id: str, row: Mapping[str, Any]) -> dict[str, Any]:
     """The full device inputs of a row, as the device's own step receives them."""
-    fields = {key: value for key, value in row.items() if key != "device_id"}
-    return comparable({"dealer_id": site[0], "site_id": site[1], "external_device_id": external_id, **fields})
+    fields = {key: value for key, value in row.items() if key != DEVICE_ID}
+    return comparable({DEALER_ID: site[0], SITE_ID: site[1], EXTERNAL_ID: external_id, **fields})
 
 
 def same_row(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
@@ -66,9 +67,9 @@ def needs_live(previous: Mapping[str, Row], declared: Mapping[str, Row], prune: 
         return True
     for external_id, row in declared.items():
         before = previous[external_id]
-        if before.get("device_type") != row.get("device_type"):
+        if before.get(DEVICE_TYPE) != row.get(DEVICE_TYPE):
             return True
-        if row_of(before).get("zone_number") != row_of(row).get("zone_number"):
+        if row_of(before).get(ZONE) != row_of(row).get(ZONE):
             return True
     return False
 
@@ -84,15 +85,15 @@ def plan_site(
 ) -> SiteChange:
     """The writes that take the site from ``previous`` to ``declared`` (``live``: None when not listed)."""
     listed = list(live) if live is not None else None
-    by_external = {str(d.get("external_device_id")): d for d in listed or []}
+    by_external = {str(d.get(EXTERNAL_ID)): d for d in listed or []}
     change = SiteChange()
 
     def live_id(external_id: str, row: Mapping[str, Any]) -> int | None:
         if listed is None:
-            recorded = row.get("device_id")
+            recorded = row.get(DEVICE_ID)
             return int(recorded) if isinstance(recorded, int) else None
         found = by_external.get(external_id)
-        return int(found["device_id"]) if found is not None else None  # None: gone already
+        return int(found[DEVICE_ID]) if found is not None else None  # None: gone already
 
     for external_id, before in previous.items():
         if external_id in declared:
@@ -113,13 +114,13 @@ def plan_site(
             continue  # the file did not change it (drift, if any, shows after a refresh, on its own step)
         if listed is None:  # in-place updates that move no zone: the recorded id, no list needed
             olds = inputs_of(site, external_id, prior)
-            change.writes.append(new_update(int(prior["device_id"]), olds, desired, now))
+            change.writes.append(new_update(int(prior[DEVICE_ID]), olds, desired, now))
             continue
         found = by_external.get(external_id)
         if found is None:
             continue  # deleted outside git: its own step (after a refresh) creates it again
-        device_id = int(found["device_id"])
-        if found.get("device_type") != row.get("device_type"):
+        device_id = int(found[DEVICE_ID])
+        if found.get(DEVICE_TYPE) != row.get(DEVICE_TYPE):
             change.writes.append(new_delete(device_id, external_id, now))
             change.leaving.add(device_id)
             change.writes.append(new_create(desired, now))
@@ -133,10 +134,10 @@ def plan_site(
 
     if prune and listed is not None:
         for device in listed:
-            device_id = int(device["device_id"])
-            if str(device.get("external_device_id")) not in declared and device_id not in change.leaving:
+            device_id = int(device[DEVICE_ID])
+            if str(device.get(EXTERNAL_ID)) not in declared and device_id not in change.leaving:
                 change.pruned.append(dict(device))
-                change.writes.append(new_delete(device_id, str(device.get("external_device_id")), now))
+                change.writes.append(new_delete(device_id, str(device.get(EXTERNAL_ID)), now))
                 change.leaving.add(device_id)
     return change
 
@@ -144,9 +145,9 @@ def plan_site(
 def declared_zones(declared: Mapping[str, Row]) -> list[tuple[str, str]]:
     """(external id, zone) of every declared device."""
     return [
-        (external_id, str(row["zone_number"]).strip())
+        (external_id, str(row[ZONE]).strip())
         for external_id, row in declared.items()
-        if isinstance(row.get("zone_number"), str)
+        if isinstance(row.get(ZONE), str)
     ]
 
 

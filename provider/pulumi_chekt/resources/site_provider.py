@@ -21,6 +21,7 @@ from typing import Any
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from pulumi_chekt.api import ChektNotFound
+from pulumi_chekt.contract.device_fields import DEALER_ID, DEVICE_ID, DEVICE_TYPE, EXTERNAL_ID, SITE_ID, ZONE
 from pulumi_chekt.resources import engine_log
 from pulumi_chekt.resources.errors import DeviceOperationError
 from pulumi_chekt.resources.fields import input_problems, normalize
@@ -32,8 +33,8 @@ from pulumi_chekt.resources.snapshot import READ_MAX_AGE_SECONDS
 from pulumi_chekt.resources.writes import State, new_delete
 from pulumi_chekt.resources.zone_conflicts import undeclared_holders
 
-SITE_FIELDS = ("dealer_id", "site_id", "prune", "devices")
-STABLE = ("dealer_id", "site_id")
+SITE_FIELDS = (DEALER_ID, SITE_ID, "prune", "devices")
+STABLE = (DEALER_ID, SITE_ID)
 
 
 def positive_id(value: Any) -> int | None:
@@ -44,7 +45,7 @@ def positive_id(value: Any) -> int | None:
 
 
 def site_key(props: Mapping[str, Any]) -> tuple[int, int]:
-    return int(props["dealer_id"]), int(props["site_id"])
+    return int(props[DEALER_ID]), int(props[SITE_ID])
 
 
 def record_id(site: tuple[int, int]) -> str:
@@ -60,7 +61,7 @@ def applied_rows(props: Mapping[str, Any]) -> dict[str, Row]:
     """The managed devices of old outputs: rows with their device_ids."""
     devices = props.get("devices") or {}
     return {
-        str(external_id): {**row_of(row), "device_id": row.get("device_id")}
+        str(external_id): {**row_of(row), DEVICE_ID: row.get(DEVICE_ID)}
         for external_id, row in devices.items()
     }
 
@@ -71,7 +72,7 @@ def undeclared_of(props: Mapping[str, Any]) -> list[Row]:
 
 def prunable(props: Mapping[str, Any], declared: Mapping[str, Row]) -> list[Row]:
     """The undeclared devices of ``props`` that ``prune`` would delete."""
-    return [row for row in undeclared_of(props) if str(row.get("external_device_id")) not in declared]
+    return [row for row in undeclared_of(props) if str(row.get(EXTERNAL_ID)) not in declared]
 
 
 class SiteProvider(RuntimeProvider):
@@ -79,23 +80,21 @@ class SiteProvider(RuntimeProvider):
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures: list[CheckFailure] = []
-        for key in ("dealer_id", "site_id"):
+        for key in (DEALER_ID, SITE_ID):
             if positive_id(news.get(key)) is None:
                 failures.append(CheckFailure(key, f"{key} must be a positive integer, got {news.get(key)!r}"))
         if failures:
             return CheckResult(news, failures)
         site = site_key(news)
-        if olds.get("dealer_id") is not None and site_key(olds) != site:
+        if olds.get(DEALER_ID) is not None and site_key(olds) != site:
             failures.append(
                 CheckFailure(
-                    "site_id", f"a site record cannot move from {record_id(site_key(olds))} to another site"
+                    SITE_ID, f"a site record cannot move from {record_id(site_key(olds))} to another site"
                 )
             )
         devices: dict[str, Row] = {}
         for external_id, raw in (news.get("devices") or {}).items():
-            inputs = normalize(
-                {**dict(raw), "dealer_id": site[0], "site_id": site[1], "external_device_id": external_id}
-            )
+            inputs = normalize({**dict(raw), DEALER_ID: site[0], SITE_ID: site[1], EXTERNAL_ID: external_id})
             failures += [
                 CheckFailure(
                     f"devices.{external_id}.{p.field or ''}", f"{external_id}: {p.field}: {p.message}"
@@ -104,8 +103,8 @@ class SiteProvider(RuntimeProvider):
             ]
             devices[str(external_id)] = row_of(inputs)
         inputs = {
-            "dealer_id": site[0],
-            "site_id": site[1],
+            DEALER_ID: site[0],
+            SITE_ID: site[1],
             "prune": bool(news.get("prune")),
             "devices": devices,
         }
@@ -135,25 +134,25 @@ class SiteProvider(RuntimeProvider):
         site = site_key(news)
         undeclared = undeclared_of(olds)
         moving = [
-            (external_id, str(row.get("zone_number")))
+            (external_id, str(row.get(ZONE)))
             for external_id, row in declared.items()
-            if applied.get(external_id, {}).get("zone_number") != row.get("zone_number")
+            if applied.get(external_id, {}).get(ZONE) != row.get(ZONE)
         ]
         messages = [
             f"device {c.external_id!r} will fail: {c.reason}"
             for c in undeclared_holders(moving, undeclared, declared, prune=bool(news.get("prune")))
         ]
-        by_external = {str(row.get("external_device_id")): row for row in undeclared}
+        by_external = {str(row.get(EXTERNAL_ID)): row for row in undeclared}
         for external_id, row in declared.items():
             live = by_external.get(external_id)
             if (
                 external_id not in applied
                 and live is not None
-                and live.get("device_type") != row.get("device_type")
+                and live.get(DEVICE_TYPE) != row.get(DEVICE_TYPE)
             ):
                 messages.append(
                     f"device {external_id!r} will fail: it exists at dealer {site[0]} site {site[1]} as a "
-                    f"{live.get('device_type')}, not a {row.get('device_type')}; delete it in CHeKT or declare "
+                    f"{live.get(DEVICE_TYPE)}, not a {row.get(DEVICE_TYPE)}; delete it in CHeKT or declare "
                     "its real device_type"
                 )
         urn = engine_log.calling_urn()
@@ -188,8 +187,8 @@ class SiteProvider(RuntimeProvider):
     @staticmethod
     def _outputs(props: Mapping[str, Any], result: SiteResult) -> dict[str, Any]:
         return {
-            "dealer_id": int(props["dealer_id"]),
-            "site_id": int(props["site_id"]),
+            DEALER_ID: int(props[DEALER_ID]),
+            SITE_ID: int(props[SITE_ID]),
             "prune": bool(props.get("prune")),
             "devices": result.devices,
             "undeclared": result.undeclared,
@@ -202,7 +201,7 @@ class SiteProvider(RuntimeProvider):
         may have been replaced by a targeted run since the record last saw it)."""
         site = site_key(props)
         managed = applied_rows(props)
-        ids = {row["device_id"] for row in managed.values() if isinstance(row.get("device_id"), int)}
+        ids = {row[DEVICE_ID] for row in managed.values() if isinstance(row.get(DEVICE_ID), int)}
         writing = self.runtime.site(site)
         with self.runtime.workers.busy(), writing.exclusive():
             try:
@@ -211,9 +210,9 @@ class SiteProvider(RuntimeProvider):
                 return  # the site is gone, and its devices with it
             now = self.runtime.clock()
             writes = [
-                new_delete(int(device["device_id"]), str(device.get("external_device_id")), now)
+                new_delete(int(device[DEVICE_ID]), str(device.get(EXTERNAL_ID)), now)
                 for device in writing.snapshot.devices()
-                if device.get("device_id") in ids or str(device.get("external_device_id")) in managed
+                if device.get(DEVICE_ID) in ids or str(device.get(EXTERNAL_ID)) in managed
             ]
             writes = run_to_completion(
                 writing.runner, writes, no_holders, clock=self.runtime.clock, sleep=self.runtime.sleep
@@ -237,14 +236,14 @@ class SiteProvider(RuntimeProvider):
         managed = set(applied_rows(props))
         devices: dict[str, Row] = {}
         undeclared: list[Row] = []
-        for device in sorted(snapshot.devices(), key=lambda d: int(d.get("device_id") or 0)):
-            external_id = str(device.get("external_device_id"))
+        for device in sorted(snapshot.devices(), key=lambda d: int(d.get(DEVICE_ID) or 0)):
+            external_id = str(device.get(EXTERNAL_ID))
             if external_id in managed and external_id not in devices:
-                devices[external_id] = {**row_of(device), "device_id": device.get("device_id")}
+                devices[external_id] = {**row_of(device), DEVICE_ID: device.get(DEVICE_ID)}
             else:
                 undeclared.append(undeclared_row(device))
         outputs = {
-            **{key: props.get(key) for key in ("dealer_id", "site_id", "prune")},
+            **{key: props.get(key) for key in (DEALER_ID, SITE_ID, "prune")},
             "devices": devices,
             "undeclared": undeclared,
         }

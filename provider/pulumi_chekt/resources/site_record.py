@@ -13,6 +13,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import Resource
 
+from pulumi_chekt.contract.device_fields import DEALER_ID, SITE_ID
 from pulumi_chekt.resources.site_changes import row_of
 from pulumi_chekt.resources.site_provider import SiteProvider
 
@@ -42,8 +43,8 @@ class SiteRecord(Resource, module="chekt", name="Site"):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {
-            "dealer_id": dealer_id,
-            "site_id": site_id,
+            DEALER_ID: dealer_id,
+            SITE_ID: site_id,
             "prune": prune,
             "devices": {external_id: row_of(fields) for external_id, fields in devices.items()},
             "undeclared": None,

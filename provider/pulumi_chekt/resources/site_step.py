@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pulumi_chekt.contract.device_fields import DEVICE_ID, EXTERNAL_ID
 from pulumi_chekt.resources.ledger import Ledger
 from pulumi_chekt.resources.round_plan import Decision, Fail, HolderRule, Relist, Wait
 from pulumi_chekt.resources.round_runner import RoundRunner, run_to_completion
@@ -59,8 +60,8 @@ def _stale(write: Write) -> bool:
 def undeclared_row(device: Mapping[str, Any]) -> Row:
     return {
         **row_of(device),
-        "external_device_id": device.get("external_device_id"),
-        "device_id": device.get("device_id"),
+        EXTERNAL_ID: device.get(EXTERNAL_ID),
+        DEVICE_ID: device.get(DEVICE_ID),
     }
 
 
@@ -145,14 +146,14 @@ class SiteStep:
         def rule(write: Write, holder_id: int) -> Decision:
             zone = write.target_zone or ""
             action = write.kind.value
-            holder = self.snapshot.get(holder_id) or {"device_id": holder_id}
+            holder = self.snapshot.get(holder_id) or {DEVICE_ID: holder_id}
             own = next((w for w in writes if w.device_id == holder_id and w is not write), None)
             if own is not None and not own.finished:
                 return Wait(max(now, own.due))  # it leaves the zone in a later round
             if own is not None and own.state is State.FAILED:
                 why = DELETE_FAILED if own.kind is Kind.DELETE else MOVE_FAILED
                 return Fail(held_by_unmoved(action, write.external_id, zone, holder, why))
-            declared_holder = own is not None or str(holder.get("external_device_id")) in declared
+            declared_holder = own is not None or str(holder.get(EXTERNAL_ID)) in declared
             if declared_holder and not write.relisted:
                 return Relist()  # our list may be older than the holder's own write: look again
             if declared_holder:
@@ -189,15 +190,15 @@ class SiteStep:
             if not own:
                 if before is not None:
                     found = self.snapshot.by_external_id(external_id) if self.snapshot.loaded else None
-                    device_id = found["device_id"] if found is not None else before.get("device_id")
-                    applied[external_id] = {**row_of(row), "device_id": device_id}
+                    device_id = found[DEVICE_ID] if found is not None else before.get(DEVICE_ID)
+                    applied[external_id] = {**row_of(row), DEVICE_ID: device_id}
                 continue
             write = own[0]
             if write.state is State.DONE:
                 device_id = (
-                    write.device_id if write.device_id is not None else (write.device or {}).get("device_id")
+                    write.device_id if write.device_id is not None else (write.device or {}).get(DEVICE_ID)
                 )
-                applied[external_id] = {**row_of(row), "device_id": device_id}
+                applied[external_id] = {**row_of(row), DEVICE_ID: device_id}
             elif before is not None and not self._deleted(by_external.get(external_id, [])):
                 applied[external_id] = dict(before)
         for external_id, before in change.removed.items():
@@ -213,6 +214,6 @@ class SiteStep:
     def _undeclared(self, declared: Mapping[str, Row]) -> list[Row]:
         return [
             undeclared_row(device)
-            for device in sorted(self.snapshot.devices(), key=lambda d: int(d.get("device_id") or 0))
-            if str(device.get("external_device_id")) not in declared
+            for device in sorted(self.snapshot.devices(), key=lambda d: int(d.get(DEVICE_ID) or 0))
+            if str(device.get(EXTERNAL_ID)) not in declared
         ]

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pulumi_chekt.api import Device
+from pulumi_chekt.contract.device_fields import DEVICE_ID, EXTERNAL_ID, ZONE
 
 WRITE_MAX_AGE_SECONDS = 600.0
 """Writers trust a snapshot this long: within one `pulumi up` the devices of a site change through
@@ -24,7 +25,7 @@ READ_MAX_AGE_SECONDS = 15.0
 
 def zone_of(device: Mapping[str, Any]) -> str | None:
     """The zone_number a device holds, as compared for uniqueness (surrounding whitespace ignored)."""
-    zone = device.get("zone_number")
+    zone = device.get(ZONE)
     return zone.strip() if isinstance(zone, str) else None
 
 
@@ -41,7 +42,6 @@ class SiteSnapshot:
         self._devices: dict[int, Device] = {}
         self._listed_at: float | None = None
         self._written = False
-        self.list_count = 0
 
     # --- loading -------------------------------------------------------------------------------
 
@@ -73,10 +73,9 @@ class SiteSnapshot:
     def _load(self) -> None:
         devices = self._fetch()
         with self._lock:
-            self._devices = {int(d["device_id"]): dict(d) for d in devices if _has_id(d)}
+            self._devices = {int(d[DEVICE_ID]): dict(d) for d in devices if _has_id(d)}
             self._listed_at = self._clock()
             self._written = False
-            self.list_count += 1
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -88,16 +87,7 @@ class SiteSnapshot:
     def by_external_id(self, external_id: str) -> Device | None:
         with self._lock:
             for device in self._devices.values():
-                if device.get("external_device_id") == external_id:
-                    return dict(device)
-        return None
-
-    def holder_of_zone(self, zone: str, *, excluding: int | None = None) -> Device | None:
-        """The device (other than ``excluding``) whose zone_number is ``zone``, if any."""
-        wanted = zone.strip()
-        with self._lock:
-            for device_id, device in self._devices.items():
-                if device_id != excluding and zone_of(device) == wanted:
+                if device.get(EXTERNAL_ID) == external_id:
                     return dict(device)
         return None
 
@@ -119,7 +109,7 @@ class SiteSnapshot:
         if not _has_id(device):
             return
         with self._lock:
-            device_id = int(device["device_id"])
+            device_id = int(device[DEVICE_ID])
             self._devices[device_id] = {**self._devices.get(device_id, {}), **device}
             self._written = True
 
@@ -131,5 +121,5 @@ class SiteSnapshot:
 
 
 def _has_id(device: Mapping[str, Any]) -> bool:
-    value = device.get("device_id")
+    value = device.get(DEVICE_ID)
     return isinstance(value, int) and not isinstance(value, bool)

@@ -23,8 +23,9 @@ from typing import Any
 
 from pulumi_chekt.api import BulkItemResult, ChektError, Device
 from pulumi_chekt.api.retry import ItemVerdict, RetryPolicy, backoff_seconds, item_verdict
+from pulumi_chekt.contract.device_fields import DEVICE_ID, EXTERNAL_ID, ZONE
 from pulumi_chekt.resources.errors import DeviceOperationError, item_error
-from pulumi_chekt.resources.fields import UPDATABLE_FIELDS, comparable
+from pulumi_chekt.resources.fields import update_changes
 
 
 class Kind(enum.Enum):
@@ -40,12 +41,6 @@ class State(enum.Enum):
     """A create that may have been processed: find it in a fresh list before sending it again."""
     DONE = "done"
     FAILED = "failed"
-
-
-def differing(live: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[str, Any]:
-    """Update fields (without device_id) that bring ``live`` to ``desired``; "" clears a field."""
-    have, want = comparable(live), comparable(desired)
-    return {key: want.get(key, "") for key in UPDATABLE_FIELDS if have.get(key) != want.get(key)}
 
 
 @dataclass(frozen=True)
@@ -89,7 +84,7 @@ class Write:
     @property
     def target_zone(self) -> str | None:
         """The zone this write moves its device to (None: the write does not set the zone)."""
-        zone = self.desired.get("zone_number") if self.is_create else self.changes.get("zone_number")
+        zone = self.desired.get(ZONE) if self.is_create else self.changes.get(ZONE)
         return zone.strip() if isinstance(zone, str) else None
 
     def succeeded(self, device: Device) -> Write:
@@ -104,19 +99,19 @@ class Write:
 
 
 def new_create(desired: Mapping[str, Any], now: float) -> Write:
-    return Write(Kind.CREATE, str(desired["external_device_id"]), desired=dict(desired), started=now, due=now)
+    return Write(Kind.CREATE, str(desired[EXTERNAL_ID]), desired=dict(desired), started=now, due=now)
 
 
 def new_update(
     device_id: int, olds: Mapping[str, Any], desired: Mapping[str, Any], now: float, *, ahead: bool = False
 ) -> Write:
-    external_id = str(desired.get("external_device_id") or olds.get("external_device_id") or device_id)
+    external_id = str(desired.get(EXTERNAL_ID) or olds.get(EXTERNAL_ID) or device_id)
     return Write(
         Kind.UPDATE,
         external_id,
         desired=dict(desired),
         device_id=device_id,
-        changes=differing(olds, desired),
+        changes=update_changes(olds, desired),
         started=now,
         due=now,
         ahead=ahead,
@@ -180,9 +175,9 @@ def after_item(write: Write, item: BulkItemResult, trace_id: str, now: float, re
     if item.is_successful:
         if write.kind is Kind.CREATE and write.device_id is None and item.device is None:
             return write.again_at(now)  # a success without a device: look it up by sending nothing twice
-        return write.succeeded(item.device or {"device_id": write.device_id})
+        return write.succeeded(item.device or {DEVICE_ID: write.device_id})
     if write.kind is Kind.DELETE and item.status_code == 404:
-        return write.succeeded({"device_id": write.device_id})  # already gone counts as deleted
+        return write.succeeded({DEVICE_ID: write.device_id})  # already gone counts as deleted
     creating = write.is_create
     error = item_error(write.kind.value, write.external_id, item, trace_id)
     if write.kind is Kind.UPDATE and item.status_code == 404 and not write.ahead:

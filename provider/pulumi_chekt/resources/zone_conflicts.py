@@ -13,11 +13,13 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pulumi_chekt.contract.device_fields import DEVICE_ID, EXTERNAL_ID, ZONE
+
 UNDECLARED_ADVICE = "delete it in CHeKT, declare it in the site file, or set `prune: true` in the site file"
 
 
 def holder_text(holder: Mapping[str, Any]) -> str:
-    return f"device {holder.get('external_device_id', '?')!r} (device_id {holder.get('device_id', '?')})"
+    return f"device {holder.get(EXTERNAL_ID, '?')!r} (device_id {holder.get(DEVICE_ID, '?')})"
 
 
 def undeclared_reason(zone: str, holder: Mapping[str, Any]) -> str:
@@ -70,11 +72,11 @@ def undeclared_holders(
         return []
     held: dict[str, Mapping[str, Any]] = {}
     for device in live:
-        zone = device.get("zone_number")
-        if isinstance(zone, str) and str(device.get("external_device_id")) not in declared:
+        zone = device.get(ZONE)
+        if isinstance(zone, str) and str(device.get(EXTERNAL_ID)) not in declared:
             held.setdefault(zone.strip(), device)
     return [
         ZoneConflict(external_id, zone, held[zone])
         for external_id, zone in wanted
-        if zone in held and str(held[zone].get("external_device_id")) != external_id
+        if zone in held and str(held[zone].get(EXTERNAL_ID)) != external_id
     ]

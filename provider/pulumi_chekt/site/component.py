@@ -8,6 +8,7 @@ from typing import Any
 
 import pulumi
 
+from pulumi_chekt.contract.device_fields import DEALER_ID, EXTERNAL_ID, SITE_ID
 from pulumi_chekt.resources import Device, DeviceArgs
 from pulumi_chekt.resources.site_record import SiteRecord
 from pulumi_chekt.site.sitefile import SiteSpec, load_site_file, site_from_mapping
@@ -37,7 +38,7 @@ def resolve_site(
     if site_file is not None:
         return load_site_file(site_file)
     return site_from_mapping(
-        {"dealer_id": dealer_id, "site_id": site_id, "devices": [dict(d) for d in devices or []]}
+        {DEALER_ID: dealer_id, SITE_ID: site_id, "devices": [dict(d) for d in devices or []]}
     )
 
 
@@ -66,7 +67,7 @@ class SiteDevices(pulumi.ComponentResource):
         )
         super().__init__(COMPONENT_TYPE, name, {}, opts)
         self.site = spec
-        declared = {entry["external_device_id"]: _device_fields(entry) for entry in spec.devices}
+        declared = {entry[EXTERNAL_ID]: _device_fields(entry) for entry in spec.devices}
         self.record = SiteRecord(
             spec.dealer_id,
             spec.site_id,
@@ -83,4 +84,4 @@ class SiteDevices(pulumi.ComponentResource):
 
 
 def _device_fields(entry: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in entry.items() if key not in ("dealer_id", "site_id")}
+    return {key: value for key, value in entry.items() if key not in (DEALER_ID, SITE_ID)}

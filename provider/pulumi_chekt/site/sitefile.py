@@ -19,17 +19,19 @@ from pathlib import Path
 from typing import Any
 
 from pulumi_chekt.contract import SchemaProblem, problems, schema, shown
+from pulumi_chekt.contract.device_fields import (
+    DEALER_ID,
+    DEFAULTABLE_FIELDS,
+    SITE_ID,
+    UNIQUE_IN_SITE,
+    ZONE_DEFINITIONS,
+)
 from pulumi_chekt.contract.normalize import normalize
 from pulumi_chekt.site.problems import SiteProblem, SiteValidationError
 from pulumi_chekt.site.yaml_lines import MAX_DEPTH, YamlLoadError, line_of, load_with_lines
 
-DEFAULTABLE_FIELDS = ("device_type", "manufacturer", "model")
-
 MAX_FILE_BYTES = 4 * 1024 * 1024
 """Largest site file read (4 MiB, some 20,000 devices); a larger file is refused before it is parsed."""
-
-ZONE_DEFINITIONS = ("zone_number", "additional_zone_numbers", "additional_zone_numbers_input")
-"""The common.schema.json definitions of zone values: a number given for one gets the quoting hint."""
 
 QUOTE_HINT = "quote it: a bare 001 is read as the number 1"
 
@@ -93,7 +95,7 @@ def cross_device_problems(
     if not isinstance(devices, list):
         return []
     found = []
-    for field in ("external_device_id", "zone_number"):
+    for field in UNIQUE_IN_SITE:
         for index, value, earlier in _duplicates(devices, field):
             first_line = (lines or {}).get(f"/devices/{earlier}/{field}")
             at = f" (line {first_line})" if first_line else ""
@@ -166,11 +168,11 @@ def build_site(data: Mapping[str, Any], source: str, lines: Mapping[str, int] | 
         device.update(raw)
         devices.append(normalize(device))
     return SiteSpec(
-        dealer_id=int(data["dealer_id"]),
-        site_id=int(data["site_id"]),
+        dealer_id=int(data[DEALER_ID]),
+        site_id=int(data[SITE_ID]),
         devices=devices,
         source=source,
-        line=(lines or {}).get("/site_id"),
+        line=(lines or {}).get(f"/{SITE_ID}"),
         prune=bool(data.get("prune", False)),
     )
 
@@ -253,7 +255,7 @@ def duplicate_site_problems(sites: Iterable[SiteSpec]) -> list[SiteProblem]:
     return [
         SiteProblem(
             site.source,
-            "/site_id",
+            f"/{SITE_ID}",
             f"dealer {key[0]} site {key[1]} is also declared in {repeats[0].where}",
             site.line,
         )
