@@ -443,7 +443,7 @@ def markdown(results: Sequence[Measurement]) -> str:
 
 
 def summary_markdown(results: Sequence[Measurement]) -> str:
-    """One row per cell: for each operation, project / floor seconds and their ratio (the README table)."""
+    """One row per cell: for each operation, project / floor seconds and their ratio (the table of docs/benchmarks.md)."""
     pairs = _pair(results)
     cells = list(dict.fromkeys(cell for cell, _ in pairs))
     ops = [op for op in OPS if any(op == o for _, o in pairs)]

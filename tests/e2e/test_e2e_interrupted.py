@@ -1,5 +1,5 @@
 """A `pulumi up` killed (kill -9 of the CLI, the language host and the provider) halfway through creating
-100 devices, then the README's recovery steps: the API ends equal to the files, with no duplicate and
+100 devices, then the recovery steps of docs/interrupted.md: the API ends equal to the files, with no duplicate and
 nothing lost, and the state matches the API device for device.
 
 Two cases. Default checkpoints, where the kill also leaves the state's ``<stack>.json.attrs`` empty:
