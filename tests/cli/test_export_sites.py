@@ -194,3 +194,13 @@ def test_progress_is_silent_off_a_terminal() -> None:
     progress.draw(1, 0, force=True)
     progress.clear()
     assert stream.getvalue() == ""
+
+
+def test_one_site_into_a_folder_is_named_like_the_others(
+    tmp_path: Path, admin: Any, cli_env: dict[str, str]
+) -> None:
+    seed_sites(admin, 3)
+    done = run_cli("export", "--dealer", DEALER, "--site", "3", "--out-dir", tmp_path, env=cli_env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"dealer {DEALER} site 3: wrote {site_file(tmp_path, 3)} (2 devices)\n"
+    assert [p.name for p in tmp_path.iterdir()] == [site_file(tmp_path, 3).name]
