@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from pulumi_chekt.cli.__main__ import main
-from pulumi_chekt.cli.export import Progress, site_ids
+from pulumi_chekt.cli.export import Progress, id_ranges, site_ids
 from tests.cli.conftest import run_cli
 from tests.conftest import CLIENT_SECRET
 from tests.e2e.conftest import device
@@ -109,7 +109,8 @@ def test_a_failing_site_does_not_stop_the_others_and_the_exit_status_says_so(
     )
     assert "trace id" in failed
     assert done.stderr.splitlines()[-1] == (
-        f"chekt-devices: error: 1 of 5 sites failed (dealer {DEALER}: site 99); 4 written to {tmp_path}"
+        f"chekt-devices: error: 1 of 5 sites failed, 4 written to {tmp_path}; "
+        f"to retry the failed ones: --dealer {DEALER} --sites 99"
     )
     assert not site_file(tmp_path, 99).exists()
     assert run_cli("validate", *sorted(tmp_path.iterdir())).returncode == 0
@@ -156,6 +157,8 @@ def test_usage_errors(tmp_path: Path, cli_env: dict[str, str]) -> None:
 
 def test_site_ids_expand_ranges_in_the_order_given_each_once() -> None:
     assert site_ids("3,4,7-12") == [3, 4, 7, 8, 9, 10, 11, 12]
+    assert site_ids(id_ranges([12, 3, 4, 5, 9, 10])) == [3, 4, 5, 9, 10, 12]
+    assert id_ranges([12, 3, 4, 5, 9, 10]) == "3-5,9-10,12"
     assert site_ids(" 12 , 3-4, 4 ,3") == [12, 3, 4]
     with pytest.raises(argparse.ArgumentTypeError):
         site_ids("7-")
@@ -185,7 +188,8 @@ def test_on_a_terminal_a_progress_line_is_drawn_on_stderr_and_cleared_around_res
     shown = terminal.getvalue()
     assert "\rexporting 1/3 sites" in shown and "\rexporting 2/3 sites" in shown
     assert "\rexporting 3/3 sites" not in shown  # the last result line ends it: nothing left to show
-    assert shown.count("\r\033[K") == 2  # cleared before the 2nd and 3rd result lines
+    assert shown.startswith("\rexporting 0/3 sites")  # shown before the first site is done
+    assert shown.count("\r\033[K") == 3  # cleared before each result line
 
 
 def test_progress_is_silent_off_a_terminal() -> None:

@@ -176,14 +176,14 @@ def exported_text(
     return text, len(document["devices"])
 
 
-def schema_note(schema_file: Path) -> str | None:
+def schema_note(schema_file: Path, subject: str = "its $schema comment points") -> str | None:
     """A hint when the ``$schema`` comment points at a project copy that does not exist yet."""
     if schema_file.is_file():
         return None
     relative = os.path.relpath(schema_file)
     shown = schema_file if relative.startswith("..") else relative
     return (
-        f"note: its $schema comment points at {shown}, which does not exist yet; for editor "
+        f"note: {subject} at {shown}, which does not exist yet; for editor "
         f"completion write it with `{PROG} schema > {shown}`"
     )
 
@@ -255,6 +255,17 @@ def site_ids(text: str) -> list[int]:
             raise argparse.ArgumentTypeError(f"more than {MAX_SITES} sites in {text!r}")
         ids.update(dict.fromkeys(range(first, last + 1)))
     return list(ids)
+
+
+def id_ranges(ids: Iterable[int]) -> str:
+    """[3, 4, 5, 9] -> ``3-5,9``: what ``--sites`` reads back, to retry just these sites."""
+    runs: list[list[int]] = []
+    for value in sorted(set(ids)):
+        if runs and value == runs[-1][1] + 1:
+            runs[-1][1] = value
+        else:
+            runs.append([value, value])
+    return ",".join(str(first) if first == last else f"{first}-{last}" for first, last in runs)
 
 
 def jobs_count(text: str) -> int:
@@ -382,15 +393,18 @@ def run_many(args: argparse.Namespace) -> int:
     """``--sites ... --out-dir DIR`` (or ``--site S --out-dir DIR``): one file per site."""
     folder: Path = args.out_dir
     sites: list[int] = args.sites or [args.site]
+    client = client_from(args)  # missing credentials: an error before anything is created
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
+        client.close()
         return report_error(f"cannot create {folder}: {error.strerror or error}")
     schema_ref, schema_file = default_schema_ref(folder / site_file_name(args.dealer, sites[0]))
     progress = Progress(len(sites), sys.stderr)
     failures: list[SiteOutcome] = []
     done = 0
-    with client_from(args) as client:
+    with client:
+        progress.draw(0, 0, force=True)
         try:
             for outcome in exported_sites(
                 client,
@@ -410,15 +424,16 @@ def run_many(args: argparse.Namespace) -> int:
         finally:
             progress.clear()
     written = len(sites) - len(failures)
-    note = None if args.schema_ref or not written else schema_note(schema_file)
+    note = (
+        None if args.schema_ref or not written else schema_note(schema_file, "their $schema comments point")
+    )
     if note:
-        print(note.replace("its $schema comment points", "their $schema comments point"), file=sys.stderr)
+        print(note, file=sys.stderr)
     if failures:
-        failed = ", ".join(str(outcome.site_id) for outcome in sorted(failures, key=lambda o: o.site_id))
-        which = f"site{'s' if len(failures) != 1 else ''} {failed}"
+        failed = id_ranges(outcome.site_id for outcome in failures)
         return report_error(
-            f"{len(failures)} of {len(sites)} sites failed (dealer {args.dealer}: {which}); "
-            f"{written} written to {folder}"
+            f"{len(failures)} of {len(sites)} sites failed, {written} written to {folder}; "
+            f"to retry the failed ones: --dealer {args.dealer} --sites {failed}"
         )
     print(f"{written} site file{'s' if written != 1 else ''} written to {folder}", file=sys.stderr)
     return EXIT_OK
