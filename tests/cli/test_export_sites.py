@@ -153,6 +153,10 @@ def test_usage_errors(tmp_path: Path, cli_env: dict[str, str]) -> None:
     )
     assert both.returncode == 2
     assert list(tmp_path.iterdir()) == []
+    no_credentials = run_cli("export", "--dealer", "2", "--sites", "3", "--out-dir", tmp_path / "new")
+    assert no_credentials.returncode == 1
+    assert "no CHeKT credentials" in no_credentials.stderr
+    assert not (tmp_path / "new").exists()  # refused before anything was created
 
 
 def test_site_ids_expand_ranges_in_the_order_given_each_once() -> None:
