@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv pulumi generate lint test test-fast test-packaging test-lowest wheel bench bench-quick bench-provider chaos demo demo-down clean
+.PHONY: help venv pulumi generate lint test test-fast test-packaging test-lowest wheel bench bench-quick bench-provider chaos demo demo-down docs docs-pages docs-fixture figures clean
 
 help:
 	@echo "make demo       - pulumi up of examples/sites against a local CHeKT API server"
@@ -20,6 +20,10 @@ help:
 	@echo "make bench      - engine benchmark, project vs floor, full matrix (hours; BENCH_ARGS=... to narrow it)"
 	@echo "make bench-quick - the same at 100 devices, 0 ms, 1 and 10 sites, both checkpoint modes (minutes)"
 	@echo "make bench-provider - the provider alone against the local server (seconds)"
+	@echo "make docs       - the documentation site: mkdocs build --strict into site/"
+	@echo "make docs-pages - write the generated parts of docs/ again (field tables, example summary)"
+	@echo "make docs-fixture - capture the example summary's preview again (real Pulumi CLI)"
+	@echo "make figures    - draw docs/figures/*.svg again (BENCH_JSON=<engine_bench --json output>)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -95,5 +99,32 @@ demo: venv
 demo-down: venv
 	@scripts/demo.sh down
 
+# The documentation site. Its tools are the `docs` extra, installed here (not in dev: make test-lowest).
+DOCS_STAMP := $(VENV)/.installed-docs
+$(DOCS_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[docs]"
+	@touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
+docs-pages: venv
+	$(BIN)/python -m scripts.docs.pages
+
+docs-fixture: venv
+	@PULUMI_BIN_DIR="$$(scripts/get-pulumi.sh | tail -n 1)" $(BIN)/python -m scripts.docs.capture_summary_fixture
+	$(BIN)/python -m scripts.docs.pages
+
+# The committed figures: the benchmark chart from BENCH_JSON (an `engine_bench --json` file) and the
+# write-path diagram. matplotlib is the `figures` extra.
+BENCH_JSON ?= benchmarks/results/bench-docs.json
+FIGURES_STAMP := $(VENV)/.installed-figures
+$(FIGURES_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[figures]"
+	@touch $(FIGURES_STAMP)
+
+figures: $(FIGURES_STAMP)
+	$(BIN)/python -m scripts.docs.figures --bench-json $(BENCH_JSON)
+
 clean:
-	rm -rf .state .pytest_cache .mypy_cache .ruff_cache dist $(LOWEST)
+	rm -rf .state .pytest_cache .mypy_cache .ruff_cache dist site $(LOWEST)

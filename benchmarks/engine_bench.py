@@ -3,7 +3,9 @@
 For each cell (devices, sites, server latency, checkpoints) it creates two stacks — the project (the
 root program over site files, against an in-process local API server) and the floor
 (``benchmarks/floor.py``: the same resource shape, no API call) — and runs each operation on both,
-alternating which goes first, so that noise on a shared machine hits both alike:
+alternating which goes first, so that noise on a shared machine hits both alike. ``--variants``
+adds others, e.g. ``naive`` (``benchmarks/naive.py``: the same shape with one HTTP request per device
+operation, what a straightforward per-device provider costs):
 
     up        create every device
     preview   a no-op preview
@@ -48,6 +50,8 @@ from pulumi_chekt.localserver import ClientConfig, LocalServer, ServerConfig
 
 OPS = ("up", "preview", "refresh", "update", "destroy")
 VARIANTS = ("project", "floor")
+BASELINES = ("naive",)
+"""Other providers with the project's program shape: ``naive`` sends one request per device operation."""
 EXPERIMENTS = ("floor+summary", "floor+outputs", "floor+summary+outputs", "floor+slow", "floor+slow+summary")
 """The floor with one of the project program's own costs added back (see benchmarks/floor.py)."""
 PROCESS_VARIANTS = ("project+processes2", "project+processes4")
@@ -104,10 +108,15 @@ class Measurement:
         return sum(self.requests.values())
 
 
+def writes_api(variant: str) -> bool:
+    """The variants whose provider talks to the API (the floor and its experiments do not)."""
+    return variant.startswith("project") or variant in BASELINES
+
+
 def dealer_of(variant: str, variants: Sequence[str]) -> int:
-    """Each project variant writes under its own dealer, so two of them never share a device."""
-    projects = [v for v in variants if v.startswith("project")]
-    return DEALER + projects.index(variant) if variant in projects else DEALER
+    """Each variant that writes to the API has its own dealer, so two of them never share a device."""
+    writers = [v for v in variants if writes_api(v)]
+    return DEALER + writers.index(variant) if variant in writers else DEALER
 
 
 def provider_processes(variant: str) -> int:
@@ -161,14 +170,24 @@ def make_project(
     project = PulumiProject(root, bin_dir, stack="bench", extra_env=env)
     if variant.startswith("floor+"):
         env[EXTRAS_ENV] = ",".join(variant.split("+")[1:])
-    if variant.startswith("floor"):
+    if variant in BASELINES:  # its provider reads where the API is from its environment
+        env.update(
+            {
+                "CHEKT_BASE_URL": server.url,
+                "CHEKT_TOKEN_URL": server.token_url,
+                "CHEKT_CLIENT_ID": CLIENT_ID,
+                "CHEKT_CLIENT_SECRET": CLIENT_SECRET,
+            }
+        )
+    if variant.startswith("floor") or variant in BASELINES:
+        module = "floor" if variant.startswith("floor") else variant
         venv = Path(sys.executable).parent.parent
         root.mkdir(parents=True)
         runtime = {"name": "python", "options": {"virtualenv": str(venv)}}
         (root / "Pulumi.yaml").write_text(
-            yaml.safe_dump({"name": "chekt-floor", "runtime": runtime}), "utf-8"
+            yaml.safe_dump({"name": f"chekt-{module}", "runtime": runtime}), "utf-8"
         )
-        (root / "__main__.py").write_text("from benchmarks.floor import main\n\nmain()\n", "utf-8")
+        (root / "__main__.py").write_text(f"from benchmarks.{module} import main\n\nmain()\n", "utf-8")
         project.create(server.url, server.token_url, CLIENT_ID, CLIENT_SECRET, program=None)
     else:
         project.create(server.url, server.token_url, CLIENT_ID, CLIENT_SECRET)
@@ -317,7 +336,7 @@ def run_cell(
                     timeout=timeout,
                 )
                 measurement.variant = variant
-                if variant.startswith("project"):
+                if writes_api(variant):
                     measurement.api_devices_after = devices_of(server, dealer_of(variant, variants), cell)
                 if not measurement.ok:
                     failed.add(variant)
@@ -424,7 +443,7 @@ def markdown(results: Sequence[Measurement]) -> str:
 
 
 def summary_markdown(results: Sequence[Measurement]) -> str:
-    """One row per cell: for each operation, project / floor seconds and their ratio (the README table)."""
+    """One row per cell: for each operation, project / floor seconds and their ratio (the table of docs/benchmarks.md)."""
     pairs = _pair(results)
     cells = list(dict.fromkeys(cell for cell, _ in pairs))
     ops = [op for op in OPS if any(op == o for _, o in pairs)]
@@ -506,9 +525,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--ops", type=_choices(OPS), default=list(OPS), help=",".join(OPS))
     parser.add_argument(
         "--variants",
-        type=_choices((*VARIANTS, *EXPERIMENTS, *PROCESS_VARIANTS)),
+        type=_choices((*VARIANTS, *BASELINES, *EXPERIMENTS, *PROCESS_VARIANTS)),
         default=list(VARIANTS),
-        help=f"project,floor (default), or add {','.join(EXPERIMENTS)} to see what those cost, "
+        help=f"project,floor (default), or add {','.join(BASELINES)} (one request per device "
+        f"operation), {','.join(EXPERIMENTS)} to see what those cost, "
         f"or {','.join(PROCESS_VARIANTS)} (chekt:providerProcesses)",
     )
     parser.add_argument(

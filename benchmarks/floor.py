@@ -25,6 +25,7 @@ import itertools
 import os
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,7 @@ def _write_delay() -> None:
         time.sleep(SLOW_WRITE_SECONDS)
 
 
-def _inputs(props: dict[str, Any]) -> dict[str, Any]:
+def inputs_of(props: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in props.items() if key in INPUT_FIELDS and value is not None}
 
 
@@ -62,7 +63,7 @@ class FloorProvider(ResourceProvider):
     """Answers every call from its arguments; device ids are unique within one provider process."""
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> Any:
-        return super().check(_olds, _inputs(news))
+        return super().check(_olds, inputs_of(news))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         changed = [key for key in INPUT_FIELDS if olds.get(key) != news.get(key)]
@@ -75,7 +76,7 @@ class FloorProvider(ResourceProvider):
             device_id = next(_ids)
         stamp = _now()
         outs = {
-            **_inputs(props),
+            **inputs_of(props),
             "device_id": device_id,
             "registered_by_partner": "adc",
             "created_at": stamp,
@@ -86,7 +87,7 @@ class FloorProvider(ResourceProvider):
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         _write_delay()
         kept = {key: olds.get(key) for key in API_ONLY_FIELDS}
-        return UpdateResult({**_inputs(news), **kept, "updated_at": _now()})
+        return UpdateResult({**inputs_of(news), **kept, "updated_at": _now()})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         return ReadResult(id_, props)
@@ -105,15 +106,21 @@ class FloorDevice(Resource, module="floor", name="Device"):
 
 
 class FloorSite(pulumi.ComponentResource):
-    """One site's devices, named as the project names them (``dealer/site/external_id``)."""
+    """One site's devices, named as the project names them (``dealer/site/external_id``).
+
+    ``TYPE`` and ``DEVICE`` are what another provider with the same program shape (benchmarks/naive.py)
+    replaces."""
+
+    TYPE = "floor:index:SiteDevices"
+    DEVICE: Callable[[str, dict[str, Any], pulumi.ResourceOptions], pulumi.CustomResource] = FloorDevice
 
     def __init__(self, site: dict[str, Any], extras: set[str]) -> None:
         dealer_id, site_id = int(site["dealer_id"]), int(site["site_id"])
-        super().__init__("floor:index:SiteDevices", f"site-{dealer_id}-{site_id}", {}, None)
+        super().__init__(self.TYPE, f"site-{dealer_id}-{site_id}", {}, None)
         self.devices: dict[str, Any] = {}
         for entry in site["devices"]:
             props = {**entry, "dealer_id": dealer_id, "site_id": site_id}
-            self.devices[entry["external_device_id"]] = FloorDevice(
+            self.devices[entry["external_device_id"]] = self.DEVICE(
                 f"{dealer_id}/{site_id}/{entry['external_device_id']}",
                 props,
                 pulumi.ResourceOptions(parent=self),
@@ -135,14 +142,14 @@ def _summary(site: FloorSite) -> pulumi.Output[dict[str, Any]]:
     return pulumi.Output.from_input({"device_count": len(devices), "devices": devices})
 
 
-def main() -> None:
+def main(site_type: type[FloorSite] = FloorSite) -> None:
     """Every ``sites/*.yaml`` of the project folder, read without validation."""
     root = Path(pulumi.get_root_directory() or ".")
     extras = _extras()
     files = sorted((root / "sites").glob("*.yaml"))
     sites = [yaml.safe_load(path.read_text(encoding="utf-8")) for path in files]
     for site in sites:
-        component = FloorSite(site, extras)
+        component = site_type(site, extras)
         if "summary" in extras:
             pulumi.export(f"site-{site['dealer_id']}-{site['site_id']}", _summary(component))
     pulumi.export("site_count", len(sites))

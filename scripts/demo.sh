@@ -24,7 +24,7 @@ export PULUMI_CONFIG_PASSPHRASE_FILE="$state/passphrase"
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 # State saved once at the end of a run instead of after every step: many times faster for large stacks,
-# and safe here (README "If an update was interrupted"). Set PULUMI_SKIP_CHECKPOINTS=false to turn off.
+# and safe here (docs/interrupted.md). Set PULUMI_SKIP_CHECKPOINTS=false to turn off.
 export PULUMI_SKIP_CHECKPOINTS="${PULUMI_SKIP_CHECKPOINTS:-true}"
 # The Python language host built by get-pulumi.sh runs $PULUMI_PYTHON_CMD (see that script).
 export PULUMI_PYTHON_CMD="$venv/bin/python"

@@ -69,10 +69,35 @@ def test_provider_processes_variant_runs_two_provider_processes_on_its_own_deale
     assert by["destroy", "project+processes2"].api_devices_after == 0
 
 
+def test_naive_variant_sends_one_request_per_device_operation(pulumi_bin: Path, tmp_path: Path) -> None:
+    cell = Cell(devices=4, sites=2, latency_ms=0, checkpoints="skipped")
+    ops = ("up", "preview", "refresh", "update", "destroy")
+    variants = ("project", "floor", "naive")
+    results = run_cell(cell, ops, pulumi_bin, tmp_path, variants=variants)
+
+    assert all(r.ok for r in results), [r.error for r in results if not r.ok]
+    naive = {r.op: r for r in results if r.variant == "naive"}
+    assert set(naive) == set(ops)
+    # One bulk create / bulk update / bulk delete of one item per device, one GET per device on refresh,
+    # no list at all (no snapshot), one token per CLI run that calls the provider.
+    assert naive["up"].requests == {"create": 4, "token": 1}
+    assert naive["preview"].requests == {}
+    assert naive["refresh"].requests == {"get": 4, "token": 1}
+    assert naive["update"].requests == {"update": 4, "token": 1}
+    assert naive["destroy"].requests == {"delete": 4, "token": 1}
+    assert naive["up"].api_devices_after == 4
+    assert naive["update"].api_devices_after == 4
+    assert naive["destroy"].api_devices_after == 0
+    # Its own dealer: the project's devices were counted apart and converged as before.
+    by = {(r.op, r.variant): r for r in results}
+    assert by["up", "project"].api_devices_after == 4
+    assert "| naive: wall s / program CPU s |" in markdown(results)
+
+
 def test_variant_dealers_and_process_counts() -> None:
-    variants = ["floor", "project", "project+processes4"]
-    assert [dealer_of(v, variants) for v in variants] == [2, 2, 3]
-    assert [provider_processes(v) for v in variants] == [1, 1, 4]
+    variants = ["floor", "project", "project+processes4", "naive"]
+    assert [dealer_of(v, variants) for v in variants] == [2, 2, 3, 4]
+    assert [provider_processes(v) for v in variants] == [1, 1, 4, 1]
 
 
 def test_listed_devices_counts_what_list_calls_return(server: LocalServer, api: ChektClient) -> None:

@@ -1,7 +1,8 @@
 """Kill a running `pulumi up` (CLI, language host and provider, by pid, SIGKILL) and recover from it.
 
 ``interrupt_up`` starts `pulumi up`, waits until a progress count (devices the API holds, write
-requests it answered) reaches ``kill_at``, then kills every process of the run at once; ``recover`` follows the README's "If an update was interrupted" steps.
+requests it answered) reaches ``kill_at``, then kills every process of the run at once; ``recover``
+follows the steps of docs/interrupted.md.
 Each step's CLI result is kept, so a test can assert on what the user sees (warnings, adoptions).
 """
 
@@ -132,7 +133,7 @@ def empty_state_attrs(project: PulumiProject) -> list[Path]:
 
 
 def recover(project: PulumiProject, api_external_ids: Callable[[], set[str]]) -> Recovery:
-    """The README's recovery steps, in order: repair a torn state write, remove the lock, drop pending
+    """The recovery steps of docs/interrupted.md, in order: repair a torn state write, remove the lock, drop pending
     creates, converge. Each step's CLI result is kept (``Recovery.steps``), and so are the devices the
     final ``up`` must adopt: in the API (``api_external_ids()``) but not in state just before it."""
     recovery = Recovery()

@@ -1,7 +1,7 @@
-"""What the README "Security" section promises about the engine, checked with the real Pulumi CLI.
+"""What the "Security" page (docs/security.md) promises about the engine, checked with the real Pulumi CLI.
 
 1. Pulumi's own ``PULUMI_DEBUG_GRPC`` log holds the decrypted stack config, client secret included
-   (the engine's behaviour, not ours: the README warns about it; if Pulumi changes, this test says so).
+   (the engine's behaviour, not ours: the page warns about it; if Pulumi changes, this test says so).
 2. Credentials given only as ``CHEKT_*`` environment variables reach neither the state (even
    decrypted) nor that log nor the CLI output.
 """
@@ -34,9 +34,8 @@ class _TracedProject(PulumiProject):
         return {**super().env(), "PULUMI_DEBUG_GRPC": str(self.grpc_log), **self.extra_env}
 
 
-def test_the_readme_security_section_warns_and_says_how_to_keep_credentials_out() -> None:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    section = readme.split("\n## Security\n", 1)[1].split("\n## ", 1)[0]
+def test_the_security_page_warns_and_says_how_to_keep_credentials_out() -> None:
+    section = (REPO / "docs" / "security.md").read_text(encoding="utf-8")
     assert "PULUMI_DEBUG_GRPC" in section
     assert "CHEKT_CLIENT_SECRET" in section
     for topic in ("**State**", "**Errors and logs**", "**Transport**", "**Files**"):
@@ -51,7 +50,7 @@ def test_the_engine_grpc_debug_log_holds_a_config_secret(
     project.write_site("store.yaml", site(2, 3, device("cam-1", "001")))
     project.run("preview")
     assert CLIENT_SECRET not in "".join(r.output for r in project.history)
-    assert CLIENT_SECRET in project.grpc_log.read_text(encoding="utf-8")  # what the README warns about
+    assert CLIENT_SECRET in project.grpc_log.read_text(encoding="utf-8")  # what docs/security.md warns about
 
 
 def test_environment_credentials_stay_out_of_state_and_the_grpc_log(

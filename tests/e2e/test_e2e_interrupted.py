@@ -1,8 +1,8 @@
 """A `pulumi up` killed (kill -9 of the CLI, the language host and the provider) halfway through, then
-the README's recovery steps: the API ends equal to the files, with no duplicate and nothing lost, and
-the state matches the API device for device. Two runs are killed: one creating 100 devices over ten
-sites (each site record's step writes its whole site, so the kill lands between sites), and one
-that removes, replaces and renames devices at every site.
+the recovery steps of docs/interrupted.md: the API ends equal to the files, with no duplicate and
+nothing lost, and the state matches the API device for device. Two runs are killed: one creating 100
+devices over ten sites (each site record's step writes its whole site, so the kill lands between
+sites), and one that removes, replaces and renames devices at every site.
 
 Two cases. Default checkpoints, where the kill also leaves the state's ``<stack>.json.attrs`` empty:
 a real kill does that now and then (it lands while the file backend rewrites that file in place, and
