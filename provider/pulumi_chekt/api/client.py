@@ -20,6 +20,7 @@ from pulumi_chekt.api.budget import RequestBudget
 from pulumi_chekt.api.errors import (
     ChektConfigError,
     ChektResponseError,
+    ChektTokenError,
 )
 from pulumi_chekt.api.models import BulkItemResult, BulkResult, Device
 from pulumi_chekt.api.redaction import echo, get_logger
@@ -140,6 +141,14 @@ class ChektClient:
             sleep=sleep,
             budget=budget,
         )
+
+    def authenticate(self) -> None:
+        """Get an access token now (a no-op for an API key): ChektTokenError if the credentials are refused."""
+        try:
+            self._auth.bearer()
+        except ChektTokenError:
+            self.close()
+            raise
 
     # --- the five endpoints -------------------------------------------------------------------
 

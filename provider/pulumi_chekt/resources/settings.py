@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from pulumi_chekt.api import ChektClient, ChektConfigError
+from pulumi_chekt.api import ChektClient, ChektConfigError, ChektTokenError
 from pulumi_chekt.api.assertion_key import AssertionKey
 from pulumi_chekt.api.urls import DEFAULT_BASE_URL
 
@@ -39,6 +39,12 @@ class ProviderSettings:
     ``sources`` says where each value that is set was read (``chekt:clientSecret`` or
     ``CHEKT_CLIENT_SECRET``), so a refused combination is named as the user wrote it. Values are
     only checked by :meth:`make_client`: a preview that never calls the API never needs them.
+
+    With ``check_credentials`` (the provider's settings, see :meth:`from_config`) ``make_client`` also
+    gets the first access token, and a refusal is remembered and raised again, the same error, for
+    every later call: a wrong key or secret is one configuration error of the provider, reported
+    once in the same words for every resource (not once per device, each with its own trace id),
+    and the token endpoint is asked once per process, not once per device.
     """
 
     base_url: str = DEFAULT_BASE_URL
@@ -52,6 +58,10 @@ class ProviderSettings:
     ca_bundle: str | None = None
     max_requests_per_minute: str | None = None
     sources: Mapping[str, str] = field(default_factory=dict)
+    check_credentials: bool = field(default=False, compare=False)
+    _refusal: list[ChektConfigError | ChektTokenError] = field(
+        default_factory=list, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def resolve(cls, config: Mapping[str, Any], env: Mapping[str, str]) -> ProviderSettings:
@@ -85,9 +95,11 @@ class ProviderSettings:
 
     @classmethod
     def from_config(cls, get: Callable[[str], Any], env: Mapping[str, str]) -> ProviderSettings:
-        """From a config lookup such as the dynamic provider's ``ConfigureRequest.config.get``."""
+        """From a config lookup such as the dynamic provider's ``ConfigureRequest.config.get``; the
+        credentials are checked when the client is made (see ``check_credentials``)."""
         keys = [f"{NAMESPACE}:{key}" for key in CONFIG_KEYS]
-        return cls.resolve({key: get(key) for key in keys}, env)
+        resolved = cls.resolve({key: get(key) for key in keys}, env)
+        return replace(resolved, check_credentials=True)
 
     @property
     def has_credentials(self) -> bool:
@@ -155,14 +167,25 @@ class ProviderSettings:
         return value
 
     def make_client(self) -> ChektClient:
-        """A new API client for these settings (ChektConfigError when credentials are missing or clash)."""
-        return ChektClient.from_credentials(
-            base_url=self.base_url,
-            token_url=self.token_url,
-            client_id=self.client_id,
-            client_secret=self.client_secret,
-            client_assertion_key=self.assertion_key(),
-            api_token=self.api_token,
-            ca_bundle=self.ca_bundle,
-            max_requests_per_minute=self.requests_per_minute(),
-        )
+        """A new API client for these settings (ChektConfigError when credentials are missing or clash;
+        with ``check_credentials`` also ChektTokenError when the token endpoint refuses them)."""
+        if self._refusal:
+            raise self._refusal[0]
+        try:
+            client = ChektClient.from_credentials(
+                base_url=self.base_url,
+                token_url=self.token_url,
+                client_id=self.client_id,
+                client_secret=self.client_secret,
+                client_assertion_key=self.assertion_key(),
+                api_token=self.api_token,
+                ca_bundle=self.ca_bundle,
+                max_requests_per_minute=self.requests_per_minute(),
+            )
+            if self.check_credentials:
+                client.authenticate()
+        except (ChektConfigError, ChektTokenError) as error:
+            if self.check_credentials:
+                self._refusal.append(error)
+            raise
+        return client
