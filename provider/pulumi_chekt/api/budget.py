@@ -123,8 +123,8 @@ class RequestBudget:
         self._state = BudgetState.start(per_minute, clock())
         self.per_minute = per_minute
 
-    def acquire(self) -> None:
-        """Block until this request may be sent."""
+    def acquire(self) -> float:
+        """Block until this request may be sent; the clock's time at which it was let through."""
         with self._condition:
             ticket = self._state.ticket()
             try:
@@ -133,7 +133,7 @@ class RequestBudget:
                     ask_again = self._state.admit(ticket, now)
                     if ask_again is None:
                         self._condition.notify_all()  # the next in line may be able to go
-                        return
+                        return now
                     self._condition.wait(None if ask_again == NOT_YET else max(0.0, ask_again - now))
             except BaseException:
                 self._state.cancel(ticket)
