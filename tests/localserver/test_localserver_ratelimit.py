@@ -41,12 +41,13 @@ def test_a_bucket_per_caller_refills_at_the_rate_and_says_when_to_come_back() ->
 def test_retry_after_is_the_whole_seconds_until_the_next_request_is_due() -> None:
     clock = Clock()
     limiter = RateLimiter(per_minute=6, clock=clock)  # one every 10 s
-    assert limiter.burst == 1 == default_burst(6)
+    assert limiter.burst == 2 == default_burst(6)
+    assert limiter.admit("k") is None
     assert limiter.admit("k") is None
     assert limiter.admit("k") == 10
     clock.now += 9.2
     assert limiter.admit("k") == 1
-    assert default_burst(600) == 10 and default_burst(100) == 2
+    assert (default_burst(60), default_burst(100), default_burst(600), default_burst(3000)) == (2, 4, 20, 100)
 
 
 def test_no_limit_admits_everything() -> None:
@@ -60,7 +61,7 @@ def limited_server() -> Iterator[LocalServer]:
         clients=[ClientConfig("limited", "limited-secret", "adc")],
         api_keys=[ApiKeyConfig("limited-api-key", "chekt")],
         dealers={2: [3]},
-        rate_limit_per_minute=6,  # one every 10 s, one at once (a slow machine cannot refill it in time)
+        rate_limit_per_minute=6,  # one every 10 s, two at once (a slow machine cannot refill it in time)
     )
     with LocalServer(config) as server:
         yield server
@@ -80,7 +81,8 @@ def test_over_http_a_client_s_token_request_and_calls_share_its_bucket(limited_s
         limited_server.token_url, data=form, auth=("limited", "limited-secret"), timeout=10
     )
     assert issued.status_code == 200
-    refused = _list(limited_server, issued.json()["access_token"])  # the token request used the one request
+    assert _list(limited_server, issued.json()["access_token"]).status_code == 200
+    refused = _list(limited_server, issued.json()["access_token"])  # the token request counted too
     assert refused.status_code == 429
     assert 1 <= int(refused.headers["Retry-After"]) <= 10
     assert refused.json()["message"] == "rate limit of 6 requests per minute exceeded for this client"
@@ -89,9 +91,11 @@ def test_over_http_a_client_s_token_request_and_calls_share_its_bucket(limited_s
     assert again.json()["error_description"].startswith("rate limit of 6 requests per minute")
     # The API key is another caller; a request that fails authentication counts against nobody.
     assert _list(limited_server, "limited-api-key").status_code == 200
+    assert _list(limited_server, "limited-api-key").status_code == 200
+    assert _list(limited_server, "limited-api-key").status_code == 429
     assert _list(limited_server, "not-a-token").status_code == 401
     stats = limited_server.admin.stats()
-    assert stats["rate_limited"] == 2
+    assert stats["rate_limited"] == 3
     limited_server.admin.reset()
     assert limited_server.admin.stats()["rate_limited"] == 0
     assert _list(limited_server, "limited-api-key").status_code == 200  # the buckets are full again

@@ -118,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--rate-limit-burst",
         type=int,
         metavar="B",
-        help="requests a client may send at once before the per-minute rate applies (default N/60, at least 1)",
+        help="requests a client may send at once before the per-minute rate applies (default 2*N/60, at least 2)",
     )
     parser.add_argument(
         "--fault-error-rate", type=float, metavar="R", help="share of requests answered with an error"

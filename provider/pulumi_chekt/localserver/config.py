@@ -162,7 +162,7 @@ class ServerConfig:
     ``request_timeout`` is how long, in seconds of waiting for the client, a connection may take to
     deliver its whole request (headers and body); a connection that takes longer is closed unanswered.
     ``rate_limit_per_minute`` limits each client (or API key) to that many requests a minute, token
-    requests included, with buckets of ``rate_limit_burst`` requests (default: one second's worth);
+    requests included, with buckets of ``rate_limit_burst`` requests (default: two seconds' worth);
     ``None`` is no limit (see ``ratelimit.py``).
     ``unique_external_ids`` / ``unique_zones`` make a duplicate ``external_device_id`` / ``zone_number``
     within a site a 409. The reference never says the real API enforces either, so a fault campaign turns

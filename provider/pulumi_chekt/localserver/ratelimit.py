@@ -1,7 +1,7 @@
 """A per-client request limit, as CHeKT's plans have: a token bucket per client, 429 when it is empty.
 
 Each caller (an OAuth client, with its token requests and every token it was issued, or an API key)
-has a bucket holding ``burst`` requests, refilled at ``per_minute / 60`` a second. A request takes
+has a bucket holding ``burst`` requests (default: two seconds' worth), refilled at ``per_minute / 60`` a second. A request takes
 one; with none left it is answered 429 with ``Retry-After``: the whole seconds until the next one is
 due. Token requests count: the bucket is the client's, whatever it calls. Requests that fail
 authentication count against nobody (they name no client that could be trusted).
@@ -19,8 +19,11 @@ from dataclasses import dataclass
 
 
 def default_burst(per_minute: int) -> int:
-    """One second's worth, at least one request (CHeKT's published tiers allow 5/s at 60/min)."""
-    return max(1, math.ceil(per_minute / 60))
+    """Two seconds' worth, at least two requests. CHeKT's published tiers allow bursts of three to five
+    seconds' worth (5/s at 60/min, 30/s at 600/min, 200/s at 3,000/min), so this is stricter than any
+    of them, yet leaves the one second's worth by which a client's budget (``api/budget.py``, one
+    second's worth) may arrive unevenly after network and scheduling jitter."""
+    return max(2, math.ceil(2 * per_minute / 60))
 
 
 @dataclass
