@@ -4,6 +4,7 @@ the `up` converges and the server never has to refuse a request."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +23,12 @@ SITES = [
 
 
 @pytest.fixture
-def server_config() -> ServerConfig:
+def server_config(request: pytest.FixtureRequest) -> ServerConfig:
+    slow = request.node.get_closest_marker("slow") is not None
     return ServerConfig(
         clients=[ClientConfig(CLIENT_ID, CLIENT_SECRET, "adc")],
-        dealers={2: list(range(3, 11))},
-        rate_limit_per_minute=LIMIT,
+        dealers={9: list(range(100, 100 + BAR_SITES))} if slow else {2: list(range(3, 11))},
+        rate_limit_per_minute=BAR_LIMIT if slow else LIMIT,
     )
 
 
@@ -53,3 +55,33 @@ def test_the_budget_keeps_up_within_the_servers_rate_limit(
     assert within["store"]["devices"] == 16
     assert within["rate_limited"] == 0, within
     assert within["total"] >= 17  # a token, a list per site, the writes: many times the burst
+
+
+BAR_SITES, BAR_DEVICES_PER_SITE, BAR_LIMIT = 40, 5, 100
+
+
+@pytest.mark.slow
+def test_issue_19_bar_200_devices_over_40_sites_at_100_per_minute(
+    tmp_path: Path, pulumi_bin: Path, server: Any
+) -> None:
+    """Issue 19's bar, opt-in (`pytest -m slow tests/e2e/test_e2e_rate_limit.py`; minutes: every request
+    waits for the budget): against a limit of 100/min, `up` with chekt:maxRequestsPerMinute 100
+    converges with rate_limited == 0. Prints the requests and seconds it took."""
+    server.admin.reset()
+    project = PulumiProject(tmp_path / "bar", pulumi_bin).create(
+        server.url, server.token_url, CLIENT_ID, CLIENT_SECRET
+    )
+    project.run("config", "set", "chekt:maxRequestsPerMinute", str(BAR_LIMIT))
+    for number in range(BAR_SITES):
+        devices = [device(f"cam-{number}-{n}", f"{n + 1:03d}") for n in range(BAR_DEVICES_PER_SITE)]
+        project.write_site(f"site-{number}.yaml", site(9, 100 + number, *devices))
+    started = time.monotonic()
+    project.up()
+    seconds = time.monotonic() - started
+    stats = server.admin.stats()
+    print(
+        f"\nissue 19 bar: {stats['total']} requests, {stats['rate_limited']} rate limited, {seconds:.0f} s, "
+        f"requests: {stats['requests']}"
+    )
+    assert stats["store"]["devices"] == BAR_SITES * BAR_DEVICES_PER_SITE
+    assert stats["rate_limited"] == 0
