@@ -1,6 +1,8 @@
 """API client layer: talks HTTP to the CHeKT Partner Devices API (or the local server)."""
 
+from pulumi_chekt.api.assertion_key import AssertionKey
 from pulumi_chekt.api.auth import ClientCredentials, StaticToken, TokenSource
+from pulumi_chekt.api.budget import RequestBudget
 from pulumi_chekt.api.client import ChektClient, devices_path
 from pulumi_chekt.api.errors import (
     ChektBadRequest,
@@ -26,6 +28,7 @@ from pulumi_chekt.api.retry import NO_RETRIES, RetryPolicy
 
 __all__ = [
     "NO_RETRIES",
+    "AssertionKey",
     "BulkItemResult",
     "BulkResult",
     "ChektBadRequest",
@@ -47,6 +50,7 @@ __all__ = [
     "ChektUnauthorized",
     "ClientCredentials",
     "Device",
+    "RequestBudget",
     "RetryPolicy",
     "StaticToken",
     "TokenSource",
