@@ -71,7 +71,7 @@ def provider_processes(config: pulumi.Config) -> list[ProviderProcess]:
         )
     if count == 1:
         return []
-    values = provider_config(config)
+    values = provider_config(config, count)
     return [ProviderProcess(f"chekt-devices-{index}", values) for index in range(count)]
 
 

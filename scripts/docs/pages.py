@@ -70,6 +70,8 @@ def kind(node: Mapping[str, Any], document: Mapping[str, Any]) -> str:
     node, document = resolved(node, document)
     if "oneOf" in node:
         return ", or ".join(kind(alternative, document) for alternative in node["oneOf"])
+    if "allOf" in node:  # every part holds: the first says what the value is, the others narrow it
+        return kind(node["allOf"][0], document)
     if "enum" in node:
         return " or ".join(f"`{value}`" for value in node["enum"])
     type_ = node.get("type")

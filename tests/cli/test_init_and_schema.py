@@ -171,8 +171,9 @@ def test_missing_credentials_name_the_environment_variables_the_cli_reads(comman
     done = run_cli(command, "--dealer", "2", "--site", "3", env={"CHEKT_CLIENT_ID": "only-the-id"})
     assert done.returncode == 1
     assert done.stderr.strip() == (
-        "chekt-devices: error: no CHeKT credentials: set CHEKT_CLIENT_ID and CHEKT_CLIENT_SECRET, or "
-        "CHEKT_API_TOKEN, in the environment (this command reads no Pulumi stack config)"
+        "chekt-devices: error: no CHeKT credentials: set CHEKT_CLIENT_ID and CHEKT_CLIENT_SECRET (or "
+        "CHEKT_CLIENT_ASSERTION_KEY or CHEKT_CLIENT_ASSERTION_KEY_FILE), or CHEKT_API_TOKEN, in the "
+        "environment (this command reads no Pulumi stack config)"
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pulumi_chekt.program import DEFAULT_SITE_GLOBS, site_globs
+from pulumi_chekt.resources.provider_process import shared_budget
 from tests.e2e.conftest import device, site
 from tests.e2e.harness import PulumiProject, changed_steps
 
@@ -49,3 +50,10 @@ def test_the_engine_passes_a_plain_string_and_the_default_applies_when_unset(pro
     refused = project.run("preview", check=False)
     assert refused.returncode != 0
     assert "chekt:sites ['nothing/*.yaml'] matched no files" in refused.output
+
+
+def test_the_request_budget_is_divided_among_the_provider_processes() -> None:
+    assert shared_budget("100", 1) == "100"
+    assert shared_budget("100", 3) == "33"
+    assert shared_budget("2", 4) == "1"  # never 0: a process with no budget would never send
+    assert shared_budget("lots", 2) == "lots"  # the provider refuses it, naming the key

@@ -184,6 +184,6 @@ def test_stats_add_up_the_devices_returned_by_list_calls(api: Api, admin: AdminC
     api.list(site=999)  # 404: nothing returned
     stats = admin.stats()
     assert stats["devices_listed"] == 3 + 3 + 1
-    assert set(stats) == {"total", "requests", "devices_listed", "store"}
+    assert set(stats) == {"total", "requests", "devices_listed", "rate_limited", "store"}
     admin.reset()
     assert admin.stats()["devices_listed"] == 0

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 from pulumi_chekt._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from pulumi_chekt.api.assertion_key import AssertionKey
     from pulumi_chekt.api.auth import ClientCredentials, StaticToken, TokenSource
+    from pulumi_chekt.api.budget import RequestBudget
     from pulumi_chekt.api.client import ChektClient, devices_path
     from pulumi_chekt.api.errors import (
         ChektBadRequest,
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from pulumi_chekt.api.retry import NO_RETRIES, RetryPolicy
 
 _EXPORTS = {
+    "AssertionKey": "pulumi_chekt.api.assertion_key",
     "BulkItemResult": "pulumi_chekt.api.models",
     "BulkResult": "pulumi_chekt.api.models",
     "ChektBadRequest": "pulumi_chekt.api.errors",
@@ -59,6 +62,7 @@ _EXPORTS = {
     "ClientCredentials": "pulumi_chekt.api.auth",
     "Device": "pulumi_chekt.api.models",
     "NO_RETRIES": "pulumi_chekt.api.retry",
+    "RequestBudget": "pulumi_chekt.api.budget",
     "RetryPolicy": "pulumi_chekt.api.retry",
     "StaticToken": "pulumi_chekt.api.auth",
     "TokenSource": "pulumi_chekt.api.auth",
@@ -68,6 +72,7 @@ _EXPORTS = {
 
 __all__ = [
     "NO_RETRIES",
+    "AssertionKey",
     "BulkItemResult",
     "BulkResult",
     "ChektBadRequest",
@@ -89,6 +94,7 @@ __all__ = [
     "ChektUnauthorized",
     "ClientCredentials",
     "Device",
+    "RequestBudget",
     "RetryPolicy",
     "StaticToken",
     "TokenSource",

@@ -14,10 +14,13 @@ from typing import Any
 import requests
 
 from pulumi_chekt._version import __version__
+from pulumi_chekt.api.assertion_key import AssertionKey
 from pulumi_chekt.api.auth import ClientCredentials, StaticToken, TokenSource
+from pulumi_chekt.api.budget import RequestBudget
 from pulumi_chekt.api.errors import (
     ChektConfigError,
     ChektResponseError,
+    ChektTokenError,
 )
 from pulumi_chekt.api.models import BulkItemResult, BulkResult, Device
 from pulumi_chekt.api.redaction import echo, get_logger
@@ -64,6 +67,7 @@ class ChektClient:
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        budget: RequestBudget | None = None,
     ) -> None:
         self.base_url = checked_url(base_url, what="baseUrl")
         if ca_bundle and not Path(ca_bundle).is_file():
@@ -72,8 +76,10 @@ class ChektClient:
         self._timeout = timeout
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
+        self.budget = budget or RequestBudget()
         self._session = requests.Session()
-        configure_session(self._session, self.base_url, ca_bundle)  # transport hook: CA, proxies, redirects
+        # transport hook: CA, proxies, redirects, and the request budget every request waits for
+        configure_session(self._session, self.base_url, ca_bundle, self.budget)
         self._session.headers["User-Agent"] = f"pulumi-chekt/{__version__}"
         self._session.headers["Accept"] = "application/json"
 
@@ -84,34 +90,66 @@ class ChektClient:
         base_url: str = DEFAULT_BASE_URL,
         client_id: str | None = None,
         client_secret: str | None = None,
+        client_assertion_key: str | AssertionKey | None = None,
         api_token: str | None = None,
         token_url: str | None = None,
         ca_bundle: str | None = None,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        max_requests_per_minute: float | None = None,
     ) -> ChektClient:
-        """A client using OAuth client credentials when both are given, else the static API token."""
+        """A client using OAuth client credentials (the client id with its secret, or with a private key
+        that signs client assertions; never both) when given, else the static API token. All of its
+        requests, token requests included, share one budget of ``max_requests_per_minute``."""
+        if client_secret and client_assertion_key:
+            raise ChektConfigError("both a client secret and a client assertion key are set: use one of them")
+        if client_assertion_key and not client_id:
+            raise ChektConfigError("a client assertion key needs the client id it was registered for")
+        budget = RequestBudget(max_requests_per_minute)
         auth: TokenSource
-        if client_id and client_secret:
+        secret: str | AssertionKey | None = client_secret
+        if isinstance(client_assertion_key, str):
+            secret = AssertionKey.from_pem(client_assertion_key)
+        elif client_assertion_key is not None:
+            secret = client_assertion_key
+        if client_id and secret:
             url = checked_url(token_url or default_token_url(base_url), what="tokenUrl")
             auth = ClientCredentials(
                 client_id,
-                client_secret,
+                secret,
                 url,
                 verify=ca_bundle or True,
                 timeout=timeout,
                 retry=retry,
                 sleep=sleep,
+                budget=budget,
             )
         elif api_token:
             auth = StaticToken(api_token)
         else:
             raise ChektConfigError(
-                "no CHeKT credentials: set chekt:clientId and chekt:clientSecret, or chekt:apiToken "
-                "(or CHEKT_CLIENT_ID/CHEKT_CLIENT_SECRET, or CHEKT_API_TOKEN)"
+                "no CHeKT credentials: set chekt:clientId with chekt:clientSecret or "
+                "chekt:clientAssertionKey, or chekt:apiToken (or CHEKT_CLIENT_ID with CHEKT_CLIENT_SECRET, "
+                "CHEKT_CLIENT_ASSERTION_KEY or CHEKT_CLIENT_ASSERTION_KEY_FILE, or CHEKT_API_TOKEN)"
             )
-        return cls(auth, base_url=base_url, ca_bundle=ca_bundle, timeout=timeout, retry=retry, sleep=sleep)
+        return cls(
+            auth,
+            base_url=base_url,
+            ca_bundle=ca_bundle,
+            timeout=timeout,
+            retry=retry,
+            sleep=sleep,
+            budget=budget,
+        )
+
+    def authenticate(self) -> None:
+        """Get an access token now (a no-op for an API key): ChektTokenError if the credentials are refused."""
+        try:
+            self._auth.bearer()
+        except ChektTokenError:
+            self.close()
+            raise
 
     # --- the five endpoints -------------------------------------------------------------------
 

@@ -9,6 +9,11 @@ become known) and anything shaped like a credential (``Bearer …``, ``Basic …
 is further capped by :func:`echo`. A :class:`RedactingFilter` does the same for log records.
 
 Base64 is why this cannot be left to CI secret masking: a masked secret is not masked once encoded.
+
+Private keys (signed client assertions) are removed three ways: a PEM block of any kind (armor and
+body, or a BEGIN line and what follows when the END was cut off), every line of a registered key's
+base64 body, and any run of 40 or more base64 characters that contains 40 consecutive characters of
+a registered key's body (a fragment, however the text around it was cut or wrapped).
 """
 
 from __future__ import annotations
@@ -45,6 +50,14 @@ _SHAPES = re.compile(
     r"|(?P<jwt>\beyJ[a-z0-9_-]{5,}\.[a-z0-9_-]{5,}\.[a-z0-9_-]*)",
     re.IGNORECASE,
 )
+_PEM_BLOCK = re.compile(
+    r"-----BEGIN [A-Z0-9 ]{0,40}-----.*?-----END [A-Z0-9 ]{0,40}-----"  # a whole block
+    r"|-----BEGIN [A-Z0-9 ]{0,40}-----[A-Za-z0-9+/=\s]*",  # a block whose end was cut off
+    re.DOTALL,
+)
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{40,}")
+KEY_FRAGMENT = 40
+"""A run of this many characters of a key's base64 body is treated as key material wherever it appears."""
 # A word such as "Basic Authentication" or "Bearer realm" is prose, not a credential.
 _PROSE = re.compile(r"[A-Z]?[a-z]+")
 _LINE_BREAKS = re.compile(r"[\t\n\v\f\r\x85\u2028\u2029]+")
@@ -89,6 +102,20 @@ class _Registry:
         self._settings: set[str] = set()
         self._tokens: deque[str] = deque(maxlen=_MAX_TOKENS)
         self._pattern: re.Pattern[str] | None = None
+        self._key_windows: set[str] = set()
+
+    def add_key_body(self, body: str) -> None:
+        """Every KEY_FRAGMENT-character window of a private key's base64 body (whitespace removed)."""
+        windows = {body[i : i + KEY_FRAGMENT] for i in range(len(body) - KEY_FRAGMENT + 1)}
+        with self._lock:
+            self._key_windows |= windows
+
+    def holds_key_fragment(self, run: str) -> bool:
+        with self._lock:
+            windows = self._key_windows
+            return bool(windows) and any(
+                run[i : i + KEY_FRAGMENT] in windows for i in range(len(run) - KEY_FRAGMENT + 1)
+            )
 
     def add(self, values: Iterable[str], *, token: bool = False) -> None:
         forms = set().union(*(_variants(v) for v in values if v and len(v) >= MIN_SECRET_LENGTH))
@@ -117,6 +144,7 @@ class _Registry:
         with self._lock:
             self._settings.clear()
             self._tokens.clear()
+            self._key_windows.clear()
             self._pattern = None
 
 
@@ -131,6 +159,20 @@ def register_secret(*values: str | None) -> None:
 def register_client_credentials(client_id: str, client_secret: str) -> None:
     """The client secret and the HTTP Basic values built from it (the id alone is not a secret)."""
     _registry.add([client_secret, *basic_values(client_id, client_secret)])
+
+
+def register_private_key(pem: str) -> None:
+    """A PEM private key: the whole text, each line of its base64 body, and every fragment of the body."""
+    lines = [line.strip() for line in pem.strip().splitlines()]
+    body_lines = [line for line in lines if line and not line.startswith("-----") and ":" not in line]
+    body = "".join(body_lines)
+    _registry.add([pem, pem.strip(), body, *body_lines])
+    if len(body) >= KEY_FRAGMENT:
+        _registry.add_key_body(body)
+
+
+def _key_fragment(match: re.Match[str]) -> str:
+    return REDACTED if _registry.holds_key_fragment(match.group()) else match.group()
 
 
 def register_token_response(token: Mapping[str, Any]) -> None:
@@ -153,10 +195,12 @@ def _shape(match: re.Match[str]) -> str:
 
 def redact(text: object) -> str:
     """``text`` as one line, without known secrets, credential-shaped values or control characters."""
-    result = _strip_controls(str(text))
+    result = _PEM_BLOCK.sub(REDACTED, str(text))  # before line breaks are flattened: armor spans lines
+    result = _strip_controls(result)
     pattern = _registry.pattern()
     if pattern is not None:
         result = pattern.sub(REDACTED, result)
+    result = _BASE64_RUN.sub(_key_fragment, result)
     return _SHAPES.sub(_shape, result)
 
 

@@ -14,6 +14,11 @@ be bypassed from the environment or by the server:
   or ``CURL_CA_BUNDLE`` on every request (and also reads ``~/.netrc``). Those variables are used only
   when no ``caBundle`` is configured.
 
+- **One request budget** (``budget.RequestBudget``, shared by the API and token sessions of a
+  client): every request waits its turn before it is sent, and a 429 holds every sender of the
+  process for its ``Retry-After``. It sits in the session's adapter, below requests and Authlib, so
+  nothing that goes on the wire (a retry, a token fetch, the re-send after a 401) bypasses it.
+
 ``transport_error`` tells whether a request provably never reached the server, which decides
 whether a non-idempotent request (bulk create) may be sent again.
 """
@@ -26,9 +31,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import requests.adapters
 import requests.utils
 import urllib3.exceptions
 
+from pulumi_chekt.api.budget import RequestBudget
 from pulumi_chekt.api.errors import (
     ChektConfigError,
     ChektRedirectError,
@@ -36,7 +43,7 @@ from pulumi_chekt.api.errors import (
     ChektTLSError,
     ChektTransportError,
 )
-from pulumi_chekt.api.responses import request_facts
+from pulumi_chekt.api.responses import request_facts, retry_after_seconds
 from pulumi_chekt.api.urls import is_loopback_host
 
 ENV_CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
@@ -81,13 +88,33 @@ def refuse_redirects(response: requests.Response, *_: Any, **__: Any) -> request
     )
 
 
-def configure_session(session: requests.Session, url: str, ca_bundle: str | bool | None) -> None:
+class BudgetedAdapter(requests.adapters.HTTPAdapter):
+    """requests' HTTP adapter, sending each request only when the process's budget allows it."""
+
+    def __init__(self, budget: RequestBudget) -> None:
+        super().__init__()
+        self.budget = budget
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        self.budget.acquire()
+        response = super().send(request, *args, **kwargs)
+        if response.status_code == 429:
+            self.budget.hold(retry_after_seconds(response) or 0.0)
+        return response
+
+
+def configure_session(
+    session: requests.Session, url: str, ca_bundle: str | bool | None, budget: RequestBudget | None = None
+) -> None:
     """Apply the transport rules to ``session``, which will only ever talk to ``url``'s host."""
     session.trust_env = False
     session.verify = trusted_cas(ca_bundle)
     session.proxies = proxies_for(url)
     if refuse_redirects not in session.hooks["response"]:
         session.hooks["response"].append(refuse_redirects)
+    adapter = BudgetedAdapter(budget or RequestBudget())
+    for prefix in ("https://", "http://"):
+        session.mount(prefix, adapter)
 
 
 def _never_connected(error: requests.exceptions.ConnectionError) -> bool:

@@ -1,6 +1,7 @@
 """Where the API is and how to authenticate, for the subcommands that talk to it.
 
-Secrets come only from the environment (CHEKT_CLIENT_ID/CHEKT_CLIENT_SECRET or CHEKT_API_TOKEN),
+Secrets come only from the environment (CHEKT_CLIENT_ID with CHEKT_CLIENT_SECRET or a client
+assertion key, CHEKT_CLIENT_ASSERTION_KEY or CHEKT_CLIENT_ASSERTION_KEY_FILE; or CHEKT_API_TOKEN),
 never from flags: a flag is visible to every user of the host in ``ps``. The rules are the
 provider's own (``ProviderSettings.resolve``), with the URL flags standing in for stack config.
 """
@@ -14,15 +15,15 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from pulumi_chekt.api import ChektConfigError
-from pulumi_chekt.resources.settings import CONFIG_KEYS, NAMESPACE, ProviderSettings
+from pulumi_chekt.resources.settings import CONFIG_KEYS, ENVIRONMENT_VARIABLES, NAMESPACE, ProviderSettings
 
 if TYPE_CHECKING:
     from pulumi_chekt.api import ChektClient
 
 ENVIRONMENT_HELP = (
     "Credentials are read from the environment only: "
-    + ", ".join(CONFIG_KEYS.values())
-    + " (client id and secret, or an API token)."
+    + ", ".join(ENVIRONMENT_VARIABLES)
+    + " (client id with a secret or an assertion key, or an API token)."
 )
 
 
@@ -63,8 +64,9 @@ def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> ProviderS
 
 
 NO_CREDENTIALS = (
-    "no CHeKT credentials: set CHEKT_CLIENT_ID and CHEKT_CLIENT_SECRET, or CHEKT_API_TOKEN, in the "
-    "environment (this command reads no Pulumi stack config)"
+    "no CHeKT credentials: set CHEKT_CLIENT_ID and CHEKT_CLIENT_SECRET (or CHEKT_CLIENT_ASSERTION_KEY or "
+    "CHEKT_CLIENT_ASSERTION_KEY_FILE), or CHEKT_API_TOKEN, in the environment (this command reads no "
+    "Pulumi stack config)"
 )
 
 
@@ -81,7 +83,7 @@ def client_from(args: argparse.Namespace, env: Mapping[str, str] | None = None) 
     """A client for these arguments and environment. ChektConfigError when credentials are missing
     or a setting is refused, worded with the flag or environment variable this command read."""
     settings = settings_from(args, os.environ if env is None else env)
-    if not (settings.client_id and settings.client_secret) and not settings.api_token:
+    if not settings.has_credentials:
         raise ChektConfigError(NO_CREDENTIALS)
     try:
         return settings.make_client()

@@ -26,7 +26,10 @@ if TYPE_CHECKING:
     from pulumi_chekt.localserver.server import LocalServer
 
 INSTALL_HINT = "pip install 'pulumi-chekt[localserver]'"
-_SERVER_FLAGS = ("token_lifetime", "max_body_bytes", "request_timeout", "unique_external_ids", "unique_zones")
+_SERVER_FLAGS = (
+    "token_lifetime", "max_body_bytes", "request_timeout", "unique_external_ids", "unique_zones",
+    "rate_limit_per_minute", "rate_limit_burst",
+)  # fmt: skip
 
 
 def _version() -> str:
@@ -112,6 +115,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--unique-zones",
         action=argparse.BooleanOptionalAction,
         help="refuse (409) a second device with the same zone_number in a site (default on)",
+    )
+    parser.add_argument(
+        "--rate-limit-per-minute",
+        type=int,
+        metavar="N",
+        help="answer 429 with Retry-After once a client (or API key) has sent N requests in a minute, "
+        "token requests included (default: no limit)",
+    )
+    parser.add_argument(
+        "--rate-limit-burst",
+        type=int,
+        metavar="B",
+        help="requests a client may send at once before the per-minute rate applies (default 2*N/60, at least 2)",
     )
     add_fault_flags(parser)
     parser.add_argument(

@@ -1,4 +1,4 @@
-"""Who is calling: OAuth client-credentials tokens and static API keys.
+"""Who is calling: OAuth client-credentials tokens (for a secret or a signed assertion) and static API keys.
 
 Tokens are random (``secrets.token_urlsafe``), live only in memory and carry the partner and
 dealers of the client they were issued to. Secrets are compared in constant time and never logged.
@@ -16,15 +16,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
+from pulumi_chekt.localserver.assertions import AssertionVerifier
 from pulumi_chekt.localserver.config import ApiKeyConfig, ClientConfig
 
 
 @dataclass(frozen=True)
 class Principal:
-    """An authenticated caller. ``dealers=None`` means every dealer."""
+    """An authenticated caller. ``dealers=None`` means every dealer. ``caller`` names the client or API
+    key behind it (``client:<id>``, ``api_key:<n>``): the unit of rate limiting."""
 
     partner: str
     dealers: frozenset[int] | None
+    caller: str = ""
 
     def may_access(self, dealer: str) -> bool:
         """Whether the caller may use dealer ``dealer`` (the raw path segment; non-numeric is never allowed
@@ -46,8 +49,13 @@ class _Grant:
     expires_at: float
 
 
-def _principal(partner: str, dealers: Sequence[int] | None) -> Principal:
-    return Principal(partner, None if dealers is None else frozenset(dealers))
+def _principal(partner: str, dealers: Sequence[int] | None, caller: str) -> Principal:
+    return Principal(partner, None if dealers is None else frozenset(dealers), caller)
+
+
+def client_caller(client: ClientConfig) -> str:
+    """The rate-limiting name of an OAuth client (its token requests and the tokens it was issued)."""
+    return f"client:{client.client_id}"
 
 
 def _same(given: str, expected: str) -> bool:
@@ -77,18 +85,21 @@ class Authenticator:
         clients: Sequence[ClientConfig],
         api_keys: Sequence[ApiKeyConfig],
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._clients = {client.client_id: client for client in clients}
         self._api_keys = list(api_keys)
         self._clock = clock
+        self.assertions = AssertionVerifier(self._clients, wall_clock)
         self._lock = threading.Lock()
         self._tokens: dict[str, _Grant] = {}
         self._issued: list[str] = []  # every token ever issued, so tests can prove none leaked
 
     def reset(self) -> None:
-        """Forget every issued token."""
+        """Forget every issued token and every used assertion id."""
         with self._lock:
             self._tokens.clear()
+        self.assertions.reset()
 
     def check_client(self, client_id: str, client_secret: str, *, basic: bool = False) -> ClientConfig | None:
         """The client if the credentials are right. RFC 6749 §2.3.1 form-encodes Basic credentials and some
@@ -98,7 +109,8 @@ class Authenticator:
             candidates.append((unquote_plus(client_id), unquote_plus(client_secret)))
         for candidate_id, candidate_secret in candidates:
             client = self._clients.get(candidate_id)
-            if client is not None and _same(candidate_secret, client.client_secret):
+            secret = None if client is None else client.client_secret
+            if secret is not None and _same(candidate_secret, secret):
                 return client
         return None
 
@@ -108,7 +120,8 @@ class Authenticator:
         now = self._clock()
         with self._lock:
             self._tokens = {key: grant for key, grant in self._tokens.items() if grant.expires_at > now}
-            self._tokens[token] = _Grant(_principal(client.partner, client.dealers), now + lifetime)
+            principal = _principal(client.partner, client.dealers, client_caller(client))
+            self._tokens[token] = _Grant(principal, now + lifetime)
             self._issued.append(token)
         return IssuedToken(token, lifetime)
 
@@ -129,7 +142,7 @@ class Authenticator:
             grant = self._tokens.get(credential)
         if grant is not None:
             return grant.principal if self._clock() < grant.expires_at else None
-        for api_key in self._api_keys:
+        for number, api_key in enumerate(self._api_keys):
             if _same(credential, api_key.key):
-                return _principal(api_key.partner, api_key.dealers)
+                return _principal(api_key.partner, api_key.dealers, f"api_key:{number}")
         return None

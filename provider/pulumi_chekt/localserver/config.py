@@ -15,6 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from joserfc.jwk import ECKey, RSAKey
 
 from pulumi_chekt.contract import schema
 from pulumi_chekt.localserver.faults import FaultSettings
@@ -89,20 +93,50 @@ def _text(value: Any, where: str) -> str:
     return value
 
 
+MIN_RSA_BITS = 2048
+
+
+def load_public_key(pem: str, where: str) -> tuple[str, RSAKey | ECKey]:
+    """The signing algorithm and the key of a PEM public key: RSA (RS256, at least 2048 bits) or EC on
+    P-256 (ES256). ConfigError naming ``where`` for anything else (a private key included)."""
+    if "PRIVATE KEY-----" in pem:
+        raise ConfigError(f"{where}: holds a private key; register the public key only")
+    try:
+        native = load_pem_public_key(pem.strip().encode("utf-8"))
+    except (ValueError, UnsupportedAlgorithm):
+        raise ConfigError(f"{where}: not a PEM public key (-----BEGIN PUBLIC KEY-----)") from None
+    if isinstance(native, rsa.RSAPublicKey) and native.key_size >= MIN_RSA_BITS:
+        return "RS256", RSAKey.import_key(pem.strip())
+    if isinstance(native, ec.EllipticCurvePublicKey) and native.curve.name == "secp256r1":
+        return "ES256", ECKey.import_key(pem.strip())
+    raise ConfigError(f"{where}: must be an RSA key of at least {MIN_RSA_BITS} bits or an EC key on P-256")
+
+
 @dataclass(frozen=True)
 class ClientConfig:
-    """An OAuth client (client credentials grant). ``dealers=None`` allows every dealer."""
+    """An OAuth client (client credentials grant). ``dealers=None`` allows every dealer.
+
+    It authenticates with its ``client_secret`` or, when it registered a ``public_key`` (PEM) instead,
+    with assertions signed by the private half (RFC 7523 ``private_key_jwt``): one or the other.
+    """
 
     client_id: str
-    client_secret: str = field(repr=False)
+    client_secret: str | None = field(repr=False)
     partner: str
     dealers: Sequence[int] | None = None
+    public_key: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         _text(self.client_id, "client_id")
-        _text(self.client_secret, f"client {self.client_id}: client_secret")
-        _partner(self.partner, f"client {self.client_id}")
-        object.__setattr__(self, "dealers", _dealer_list(self.dealers, f"client {self.client_id}"))
+        where = f"client {self.client_id}"
+        if (self.client_secret is None) == (self.public_key is None):
+            raise ConfigError(f"{where}: set client_secret or public_key_file (one of them)")
+        if self.client_secret is not None:
+            _text(self.client_secret, f"{where}: client_secret")
+        if self.public_key is not None:
+            load_public_key(self.public_key, f"{where}: public key")
+        _partner(self.partner, where)
+        object.__setattr__(self, "dealers", _dealer_list(self.dealers, where))
 
 
 @dataclass(frozen=True)
@@ -127,6 +161,9 @@ class ServerConfig:
     ``faults`` is a fault configuration as accepted by ``PUT /_admin/faults`` (see ``faults.py``).
     ``request_timeout`` is how long, in seconds of waiting for the client, a connection may take to
     deliver its whole request (headers and body); a connection that takes longer is closed unanswered.
+    ``rate_limit_per_minute`` limits each client (or API key) to that many requests a minute, token
+    requests included, with buckets of ``rate_limit_burst`` requests (default: two seconds' worth);
+    ``None`` is no limit (see ``ratelimit.py``).
     ``unique_external_ids`` / ``unique_zones`` make a duplicate ``external_device_id`` / ``zone_number``
     within a site a 409. The reference never says the real API enforces either, so a fault campaign turns
     them off: a client that creates a device twice then leaves two devices behind instead of a 409.
@@ -144,6 +181,8 @@ class ServerConfig:
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
     unique_external_ids: bool = True
     unique_zones: bool = True
+    rate_limit_per_minute: int | None = None
+    rate_limit_burst: int | None = None
 
     def __post_init__(self) -> None:
         if not is_loopback(self.host):
@@ -157,6 +196,12 @@ class ServerConfig:
         self.request_timeout = _seconds(self.request_timeout, "request_timeout")
         _flag(self.unique_external_ids, "unique_external_ids")
         _flag(self.unique_zones, "unique_zones")
+        if self.rate_limit_per_minute is not None:
+            _positive_int(self.rate_limit_per_minute, "rate_limit_per_minute")
+        if self.rate_limit_burst is not None:
+            _positive_int(self.rate_limit_burst, "rate_limit_burst")
+            if self.rate_limit_per_minute is None:
+                raise ConfigError("rate_limit_burst needs rate_limit_per_minute")
         ids = [client.client_id for client in self.clients]
         duplicates = sorted({cid for cid in ids if ids.count(cid) > 1})
         if duplicates:
@@ -183,18 +228,21 @@ class ServerConfig:
         )
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any]) -> ServerConfig:
-        """Build from the config-file structure (keys: clients, api_keys, dealers, token_lifetime, ...)."""
+    def from_mapping(cls, data: Mapping[str, Any], base_dir: Path | None = None) -> ServerConfig:
+        """Build from the config-file structure (keys: clients, api_keys, dealers, token_lifetime, ...);
+        relative file names (``public_key_file``) are read from ``base_dir`` (the config file's folder)."""
         if not isinstance(data, Mapping):
             raise ConfigError("the configuration must be a mapping at the top level")
         known = {
             "clients", "api_keys", "dealers", "token_lifetime", "max_body_bytes", "faults", "db_path",
-            "request_timeout", "unique_external_ids", "unique_zones",
+            "request_timeout", "unique_external_ids", "unique_zones", "rate_limit_per_minute",
+            "rate_limit_burst",
         }  # fmt: skip
         unknown = sorted(set(data) - known)
         if unknown:
             raise ConfigError(f"unknown configuration keys: {', '.join(map(str, unknown))}")
-        clients = [_client(entry, n) for n, entry in enumerate(_list(data.get("clients"), "clients"))]
+        folder = base_dir or Path.cwd()
+        clients = [_client(entry, n, folder) for n, entry in enumerate(_list(data.get("clients"), "clients"))]
         api_keys = [_api_key(entry, n) for n, entry in enumerate(_list(data.get("api_keys"), "api_keys"))]
         dealers: dict[int, list[int]] = {}
         for n, entry in enumerate(_list(data.get("dealers"), "dealers")):
@@ -222,6 +270,8 @@ class ServerConfig:
             request_timeout=data.get("request_timeout", DEFAULT_REQUEST_TIMEOUT),
             unique_external_ids=data.get("unique_external_ids", True),
             unique_zones=data.get("unique_zones", True),
+            rate_limit_per_minute=data.get("rate_limit_per_minute"),
+            rate_limit_burst=data.get("rate_limit_burst"),
         )
 
 
@@ -233,18 +283,38 @@ def _list(value: Any, where: str) -> list[Any]:
     return value
 
 
-def _client(entry: Any, n: int) -> ClientConfig:
+def _client(entry: Any, n: int, folder: Path) -> ClientConfig:
     if not isinstance(entry, Mapping):
         raise ConfigError(f"clients[{n}] must be a mapping")
-    unknown = sorted(set(entry) - {"client_id", "client_secret", "partner", "dealers"})
+    unknown = sorted(set(entry) - {"client_id", "client_secret", "public_key_file", "partner", "dealers"})
     if unknown:
         raise ConfigError(f"clients[{n}]: unknown keys: {', '.join(map(str, unknown))}")
+    if ("client_secret" in entry) == ("public_key_file" in entry):
+        raise ConfigError(f"clients[{n}]: set client_secret or public_key_file (one of them)")
+    public_key = None
+    if "public_key_file" in entry:
+        public_key = _public_key_file(entry["public_key_file"], f"clients[{n}].public_key_file", folder)
     return ClientConfig(
         client_id=_text(entry.get("client_id"), f"clients[{n}].client_id"),
-        client_secret=_text(entry.get("client_secret"), f"clients[{n}].client_secret"),
+        client_secret=(
+            _text(entry["client_secret"], f"clients[{n}].client_secret") if "client_secret" in entry else None
+        ),
         partner=_partner(entry.get("partner"), f"clients[{n}]"),
         dealers=entry.get("dealers"),
+        public_key=public_key,
     )
+
+
+def _public_key_file(value: Any, where: str, folder: Path) -> str:
+    """The PEM text of a client's public key file (relative to the config file's folder), checked."""
+    path = folder / _text(value, where)
+    try:
+        pem = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not a text file"
+        raise ConfigError(f"{where}: cannot read {path} ({reason})") from None
+    load_public_key(pem, f"{where}: {path}")
+    return pem
 
 
 def _api_key(entry: Any, n: int) -> ApiKeyConfig:
@@ -274,6 +344,6 @@ def load_config(path: str | os.PathLike[str]) -> ServerConfig:
             f"{file}: not valid {'JSON' if file.suffix.lower() == '.json' else 'YAML'}"
         ) from error
     try:
-        return ServerConfig.from_mapping(data if data is not None else {})
+        return ServerConfig.from_mapping(data if data is not None else {}, file.parent)
     except ConfigError as error:
         raise ConfigError(f"{file}: {error}") from error

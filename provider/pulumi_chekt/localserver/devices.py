@@ -1,6 +1,6 @@
 """Handlers of the five device endpoints (HTTP in, model calls, HTTP out).
 
-Checks run in this order: bearer credential (401), dealer allowed for the caller (403), numeric
+Checks run in this order: bearer credential (401), the caller's rate limit (429), dealer allowed for the caller (403), numeric
 dealer or site unknown (404), a non-numeric dealerId/siteId/deviceId (400), then the body:
 too large (413, raised while reading) or not JSON / not matching the request schema (400).
 Bulk calls answer 201 (create) or 200 (update, delete) whenever the request itself is valid, even
@@ -42,6 +42,9 @@ def caller(state: ServerState, request: ApiRequest) -> Principal:
             else "invalid or expired bearer token"
         )
         raise ApiError(401, message, {"WWW-Authenticate": 'Bearer realm="chekt"'})
+    retry_after = state.rate_limited(principal.caller)
+    if retry_after is not None:
+        raise ApiError(429, state.limiter.message, {"Retry-After": str(retry_after)})
     return principal
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pulumi_chekt.localserver.auth import Authenticator
 from pulumi_chekt.localserver.config import ServerConfig
 from pulumi_chekt.localserver.faults import FaultInjector, FaultSettings
+from pulumi_chekt.localserver.ratelimit import RateLimiter
 from pulumi_chekt.localserver.stats import RequestStats
 from pulumi_chekt.localserver.store import Store
 
@@ -20,6 +21,7 @@ class ServerState:
     auth: Authenticator
     faults: FaultInjector
     stats: RequestStats
+    limiter: RateLimiter
     closed: bool = False
 
     @classmethod
@@ -37,6 +39,7 @@ class ServerState:
             auth=Authenticator(config.clients, config.api_keys),
             faults=FaultInjector(FaultSettings.from_dict(config.faults)),
             stats=RequestStats(),
+            limiter=RateLimiter(config.rate_limit_per_minute, config.rate_limit_burst),
         )
 
     def token_lifetime(self) -> int:
@@ -44,12 +47,22 @@ class ServerState:
         override = self.faults.token_lifetime
         return self.config.token_lifetime if override is None else override
 
+    def rate_limited(self, caller: str) -> int | None:
+        """None when ``caller`` is within its rate limit (one request counted), else the Retry-After
+        seconds of its 429, which is counted as ``rate_limited`` in the stats."""
+        retry_after = self.limiter.admit(caller)
+        if retry_after is not None:
+            self.stats.count_rate_limited()
+        return retry_after
+
     def reset(self) -> None:
-        """Back to the start configuration: seeded sites only, no devices, tokens, counts or extra faults."""
+        """Back to the start configuration: seeded sites only, no devices, tokens, counts, extra faults
+        or spent rate limits."""
         self.store.reset(self.config.dealers)
         self.auth.reset()
         self.faults.replace(FaultSettings.from_dict(self.config.faults))
         self.stats.reset()
+        self.limiter.reset()
 
     def close(self) -> None:
         self.closed = True

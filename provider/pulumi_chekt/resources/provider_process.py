@@ -24,13 +24,29 @@ from pulumi_chekt.resources.settings import CONFIG_KEYS, NAMESPACE, SECRET_KEYS
 DYNAMIC_PACKAGE = "pulumi-python"
 
 
-def provider_config(config: pulumi.Config) -> dict[str, Any]:
-    """The ``chekt:*`` stack config the provider process needs, secrets kept as secrets; keys that are
-    not set are left out, so the provider falls back to the CHEKT_* environment variables."""
+BUDGET_KEY = "maxRequestsPerMinute"
+
+
+def shared_budget(value: str, processes: int) -> str:
+    """One process's share of the stack's ``chekt:maxRequestsPerMinute`` (at least 1 a minute): each
+    process has its own budget, and together they must stay within the partner's limit."""
+    try:
+        whole = int(value)
+    except ValueError:
+        return value  # left for the provider to refuse, naming the key
+    return str(max(1, whole // processes)) if whole > 0 else value
+
+
+def provider_config(config: pulumi.Config, processes: int = 1) -> dict[str, Any]:
+    """The ``chekt:*`` stack config each of ``processes`` provider processes needs, secrets kept as
+    secrets, the request budget divided among them; keys that are not set are left out, so the
+    provider falls back to the CHEKT_* environment variables."""
     values: dict[str, Any] = {}
     for key in CONFIG_KEYS:
         value = config.get_secret(key) if key in SECRET_KEYS else config.get(key)
         if value is not None:
+            if key == BUDGET_KEY and isinstance(value, str):
+                value = shared_budget(value, processes)
             values[f"{NAMESPACE}:{key}"] = value
     return values
 

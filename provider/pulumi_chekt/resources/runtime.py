@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from pulumi_chekt.api import ChektClient
@@ -119,16 +119,23 @@ class ProviderRuntime:
                 self._client = None
 
 
-_SHARED: dict[ProviderSettings, ProviderRuntime] = {}
+_SHARED: dict[tuple[Any, ...], ProviderRuntime] = {}
 _SHARED_LOCK = threading.Lock()
+
+
+def _identity(settings: ProviderSettings) -> tuple[Any, ...]:
+    """Equal settings, equal identity (the settings hold a mapping, so they are not hashable)."""
+    values = tuple(getattr(settings, f.name) for f in fields(settings) if f.compare and f.name != "sources")
+    return (*values, tuple(sorted(settings.sources.items())))
 
 
 def runtime_for(settings: ProviderSettings) -> ProviderRuntime:
     """The one runtime of this process for ``settings`` (shared by the device and site providers)."""
+    key = _identity(settings)
     with _SHARED_LOCK:
-        if settings not in _SHARED:
-            _SHARED[settings] = ProviderRuntime(settings)
-        return _SHARED[settings]
+        if key not in _SHARED:
+            _SHARED[key] = ProviderRuntime(settings)
+        return _SHARED[key]
 
 
 def forget_runtimes() -> None:
