@@ -24,11 +24,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import yaml
 
-from pulumi_chekt.api import ChektClient, ChektError
+from pulumi_chekt.api import ChektError
 from pulumi_chekt.cli.common import EXIT_OK, EXIT_USAGE, PROG, one_line, report_error
 from pulumi_chekt.cli.credentials import (
     ENVIRONMENT_HELP,
@@ -47,6 +47,9 @@ from pulumi_chekt.contract.device_fields import (
 from pulumi_chekt.resources.fields import normalize
 from pulumi_chekt.site import SiteProblem
 from pulumi_chekt.site.sitefile import parse_site_text, project_root, validate_site_data
+
+if TYPE_CHECKING:  # the HTTP client loads on use: validate and schema never need it
+    from pulumi_chekt.api import ChektClient
 
 
 def site_device_fields() -> tuple[str, ...]:
