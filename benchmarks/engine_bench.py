@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -43,6 +44,7 @@ from typing import Any
 import yaml
 from tests.e2e.harness import REPO, PulumiProject, pulumi_bin_dir
 from tests.e2e.proctree import TreeSampler, classify
+from tests.e2e.releases import release_source
 from tests.routes import CREATE, DELETE, GET, LIST, TOKEN, UPDATE
 
 from benchmarks.floor import EXTRAS_ENV
@@ -55,6 +57,9 @@ BASELINES = ("naive",)
 EXPERIMENTS = ("floor+summary", "floor+outputs", "floor+summary+outputs", "floor+slow", "floor+slow+summary")
 """The floor with one of the project program's own costs added back (see benchmarks/floor.py)."""
 PROCESS_VARIANTS = ("project+processes2", "project+processes4")
+RELEASES = ("previous",)
+"""The project's program on the previous release's code (``tests/e2e/releases.py``: 359d25c, before site
+records), from git, so that a change is measured against what it replaces in the same run."""
 """The project with ``chekt:providerProcesses`` set: sites spread over that many provider processes."""
 CHECKPOINTS = ("default", "skipped")
 WRITE_OPS = {"up", "update", "destroy"}
@@ -102,6 +107,8 @@ class Measurement:
     api_devices_after: int | None = None
     roles: dict[str, dict[str, float]] = field(default_factory=dict)
     error: str = ""
+    state_bytes: int | None = None
+    """Size of the stack's state file after the run (the file backend rewrites it after every step)."""
 
     @property
     def requests_total(self) -> int:
@@ -110,7 +117,7 @@ class Measurement:
 
 def writes_api(variant: str) -> bool:
     """The variants whose provider talks to the API (the floor and its experiments do not)."""
-    return variant.startswith("project") or variant in BASELINES
+    return variant.startswith("project") or variant in BASELINES or variant in RELEASES
 
 
 def dealer_of(variant: str, variants: Sequence[str]) -> int:
@@ -165,6 +172,8 @@ def make_project(
     variant: str, root: Path, bin_dir: Path, server: LocalServer, cell: Cell, *, dealer: int = DEALER
 ) -> PulumiProject:
     env = {"PYTHONPATH": str(REPO)}
+    if variant in RELEASES:
+        env["PYTHONPATH"] = f"{release_source(root.parent / f'{variant}-source')}{os.pathsep}{REPO}"
     if cell.checkpoints == "skipped":
         env["PULUMI_SKIP_CHECKPOINTS"] = "true"
     project = PulumiProject(root, bin_dir, stack="bench", extra_env=env)
@@ -264,6 +273,7 @@ def run_op(
         for role, totals in sampler.by_role().items()
     }
     output = log.read_text(encoding="utf-8", errors="replace")
+    states = sorted((project.root / "backend").glob(f"**/stacks/**/{project.stack}.json"))
     return Measurement(
         cell=cell,
         variant="",
@@ -276,6 +286,7 @@ def run_op(
         devices_listed=listed.total() - listed_before,
         roles=roles,
         error="" if returncode == 0 else output[-3000:],
+        state_bytes=states[0].stat().st_size if states else None,
     )
 
 
@@ -432,6 +443,7 @@ def markdown(results: Sequence[Measurement]) -> str:
         for (cell, op), by_variant in pairs.items():
             cols = [
                 f"{_seconds(by_variant.get(v))} / {_role(by_variant.get(v), 'program', 'cpu_s', '.1f')}"
+                + _requests_per_device(by_variant.get(v))
                 for v in variants
             ]
             lines.append(
@@ -439,7 +451,27 @@ def markdown(results: Sequence[Measurement]) -> str:
                 + " | ".join(cols)
                 + " |"
             )
+    sizes = [
+        f"| {cell.devices} | {cell.sites} | {cell.checkpoints} | {variant} | {m.state_bytes:,} |"
+        for (cell, op), by_variant in pairs.items()
+        if op == "up"
+        for variant, m in by_variant.items()
+        if m.state_bytes
+    ]
+    if sizes:
+        lines += [
+            "",
+            "| N | sites | checkpoints | variant | state bytes after `up` |",
+            "|---:|---:|---|---|---:|",
+            *sizes,
+        ]
     return "\n".join(lines)
+
+
+def _requests_per_device(measurement: Measurement | None) -> str:
+    if measurement is None or not measurement.devices_written or not measurement.requests_total:
+        return ""
+    return f" ({measurement.requests_total / measurement.devices_written:.2f} req/device)"
 
 
 def summary_markdown(results: Sequence[Measurement]) -> str:
@@ -525,11 +557,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--ops", type=_choices(OPS), default=list(OPS), help=",".join(OPS))
     parser.add_argument(
         "--variants",
-        type=_choices((*VARIANTS, *BASELINES, *EXPERIMENTS, *PROCESS_VARIANTS)),
+        type=_choices((*VARIANTS, *BASELINES, *EXPERIMENTS, *PROCESS_VARIANTS, *RELEASES)),
         default=list(VARIANTS),
         help=f"project,floor (default), or add {','.join(BASELINES)} (one request per device "
         f"operation), {','.join(EXPERIMENTS)} to see what those cost, "
-        f"or {','.join(PROCESS_VARIANTS)} (chekt:providerProcesses)",
+        f"or {','.join(PROCESS_VARIANTS)} (chekt:providerProcesses), or previous (the previous release)",
     )
     parser.add_argument(
         "--workdir", type=Path, default=REPO / ".state" / "bench", help="stacks live here while a cell runs"

@@ -67,3 +67,19 @@ def test_replacements_and_moves_into_freed_zones_converge_in_one_up(
     assert retyped["other"]["name"] == "x"
 
     project.run("preview", "--expect-no-changes")
+
+
+def test_a_targeted_up_of_one_device_takes_the_per_device_path(
+    project: PulumiProject, api: ChektClient
+) -> None:
+    project.write_site("store.yaml", site(2, 3, device("a", "001", name="A"), device("b", "002", name="B")))
+    project.up()
+    project.write_site("store.yaml", site(2, 3, device("a", "001", name="A2"), device("b", "002", name="B2")))
+    urn = next(u for u in project.preview_json()["steps"] if u["urn"].endswith("::2/3/a"))["urn"]
+    project.run("up", "--yes", "--skip-preview", "--target", urn)
+    now = live(api, 2, 3)
+    assert (now["a"]["name"], now["b"]["name"]) == ("A2", "B")  # only the targeted device
+    project.up()  # the rest, and the record learns what the targeted run wrote
+    now = live(api, 2, 3)
+    assert (now["a"]["name"], now["b"]["name"]) == ("A2", "B2")
+    project.run("preview", "--expect-no-changes")

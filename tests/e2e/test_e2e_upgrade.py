@@ -5,9 +5,6 @@ real — its source, taken from git, first on PYTHONPATH of the engine's Python 
 from __future__ import annotations
 
 import json
-import subprocess
-import tarfile
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -15,30 +12,17 @@ import pytest
 
 from pulumi_chekt.api import ChektClient
 from tests.e2e.conftest import device, site
-from tests.e2e.harness import REPO, PulumiProject, changed_steps, device_name
+from tests.e2e.harness import PulumiProject, changed_steps, device_name
+from tests.e2e.releases import PREVIOUS, has_commit, release_source
 from tests.routes import UPDATE, WRITES, count
-
-BASELINE = "359d25c"
-"""The last commit before site records."""
 
 
 def baseline_source(folder: Path) -> Path:
-    """The package as it was at BASELINE (its provider/ and schemas/), extracted under ``folder``."""
-    found = subprocess.run(
-        ["git", "-C", str(REPO), "cat-file", "-e", f"{BASELINE}^{{commit}}"], capture_output=True, check=False
-    )
-    if found.returncode != 0:
+    if not has_commit(PREVIOUS):
         pytest.skip(
-            f"this clone has no commit {BASELINE} (a shallow clone?): `git fetch --unshallow` runs this test"
+            f"this clone has no commit {PREVIOUS} (a shallow clone?): `git fetch --unshallow` runs this test"
         )
-    archive = subprocess.run(
-        ["git", "-C", str(REPO), "archive", "--format=tar", BASELINE, "provider", "schemas"],
-        capture_output=True,
-        check=True,
-    ).stdout
-    with tarfile.open(fileobj=BytesIO(archive)) as tar:
-        tar.extractall(folder, filter="data")
-    return folder / "provider"
+    return release_source(folder)
 
 
 def resources_of(project: PulumiProject, kind: str) -> list[dict[str, Any]]:
