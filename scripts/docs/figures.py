@@ -206,7 +206,7 @@ def _arrow(
 def write_path_diagram(out: Path) -> None:
     """A sequence diagram: lanes left to right, time downwards, numbered messages."""
     _style()
-    steps = 11
+    steps = 12
     bottom = TOP - STEP * (steps + 1)
     figure, axes = plt.subplots(figsize=(15.5, 9.2))
     axes.set_xlim(-0.3, 16.7)
@@ -233,9 +233,8 @@ def write_path_diagram(out: Path) -> None:
     _arrow(
         axes, ("program", "engine"), y(2.8), "register chekt:Site 2/3 (inputs: the declared device set)", 2
     )
-    _arrow(axes, ("program", "engine"), y(3.6), "register Device 2/3/cam-front (depends on the Site)", 3)
-    _arrow(axes, ("engine", "provider"), y(4.5), "Site step first: previous set (state) + new set", 4)
-    _arrow(axes, ("provider", "api"), y(5.3), "GET the site's live devices", 5)
+    _arrow(axes, ("engine", "provider"), y(3.6), "Site step: previous set (state) + new set", 3)
+    _arrow(axes, ("provider", "api"), y(5.3), "GET the site's live devices", 4)
     _box(
         axes,
         _lane("provider"),
@@ -244,7 +243,7 @@ def write_path_diagram(out: Path) -> None:
         width=3.7,
         color="#e8f4ea",
     )
-    _arrow(axes, ("provider", "api"), y(7.4), "bulk delete, bulk update, bulk create (≤ 100 items each)", 6)
+    _arrow(axes, ("provider", "api"), y(7.4), "bulk delete, bulk update, bulk create (≤ 100 items each)", 5)
     axes.text(
         (_lane("provider") + _lane("api")) / 2,
         y(7.4) - 0.1,
@@ -255,13 +254,20 @@ def write_path_diagram(out: Path) -> None:
         style="italic",
         color="#444444",
     )
-    _arrow(axes, ("api", "provider"), y(8.3), "one result per item", 7, dashed=True)
+    _arrow(axes, ("api", "provider"), y(8.3), "one result per item", 6, dashed=True)
     _arrow(
-        axes, ("provider", "engine"), y(9.0), "Site step done; each device's result recorded", 8, dashed=True
+        axes, ("provider", "engine"), y(9.0), "Site step done; each device's result recorded", 7, dashed=True
     )
-    _arrow(axes, ("engine", "provider"), y(9.8), "Device step 2/3/cam-front", 9)
-    _arrow(axes, ("provider", "engine"), y(10.6), "its recorded result: no request", 10, dashed=True)
-    _box(axes, _lane("engine"), y(11.55), "state: cam-front\ndevice_id, fields", width=2.2, color="#eef3fa")
+    _arrow(
+        axes,
+        ("program", "engine"),
+        y(9.8),
+        "register Device 2/3/cam-front (it waited: it depends on the Site)",
+        8,
+    )
+    _arrow(axes, ("engine", "provider"), y(10.6), "Device step 2/3/cam-front", 9)
+    _arrow(axes, ("provider", "engine"), y(11.4), "its recorded result: no request", 10, dashed=True)
+    _box(axes, _lane("engine"), y(12.35), "state: cam-front\ndevice_id, fields", width=2.2, color="#eef3fa")
     note = (
         "Without the site's step — `pulumi up --target` of one device, or a Device used on its own — a Device step writes\n"
         "its device itself (the per-device path); writes of device steps that run at the same time are coalesced per site.\n"
