@@ -13,7 +13,8 @@ from pulumi_chekt.api import ChektClient
 from pulumi_chekt.resources import DeviceOperationError, DeviceProvider
 from pulumi_chekt.resources.ledger import Ledger
 from pulumi_chekt.resources.runtime import forget_runtimes
-from pulumi_chekt.resources.site_provider import SiteProvider
+from pulumi_chekt.resources.site_changes import decode_row
+from pulumi_chekt.resources.site_provider import SiteProvider, undeclared_of
 from pulumi_chekt.resources.writes import new_create
 from tests.resources.conftest import inputs
 from tests.resources.test_device_writer import concurrently
@@ -33,6 +34,10 @@ def declared(**zones: str | dict[str, Any]) -> dict[str, Any]:
     return {"dealer_id": 2, "site_id": 3, "prune": False, "devices": devices}
 
 
+def decode_rows(props: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {key: decode_row(text) for key, text in props["devices"].items()}
+
+
 def checked(sites: SiteProvider, news: dict[str, Any], olds: dict[str, Any] | None = None) -> dict[str, Any]:
     result = sites.check(olds or {}, news)
     assert not result.failures, result.failures
@@ -46,7 +51,7 @@ def live(api: ChektClient) -> dict[str, dict[str, Any]]:
 def converged(sites: SiteProvider, devices: DeviceProvider, news: dict[str, Any]) -> dict[str, Any]:
     """A first `up`: the record's step, then each device's create collecting its outcome."""
     record = sites.create(checked(sites, news))
-    for external_id, row in news["devices"].items():
+    for external_id, row in decode_rows(news).items():
         devices.create(inputs(external_id, **row))
     return dict(record.outs or {})
 
@@ -70,7 +75,7 @@ def test_a_first_up_is_one_list_and_one_bulk_create_and_the_devices_send_nothing
         k: v["device_id"] for k, v in live(api).items()
     }
     outs = record.outs or {}
-    assert outs["devices"]["cam-7"] == {
+    assert decode_row(outs["devices"]["cam-7"]) == {
         "device_type": "camera",
         "zone_number": "007",
         "device_id": live(api)["cam-7"]["device_id"],
@@ -103,8 +108,9 @@ def test_a_swap_converges_whatever_order_the_devices_come_in_and_with_no_timer(
     for name in ("c", "a", "b"):  # any order: each only collects its outcome
         device_id, olds = state_of(api, name)
         olds["zone_number"] = {"a": "001", "b": "002", "c": "003"}[name]
-        out = device_provider.update(device_id, olds, inputs(name, news["devices"][name]["zone_number"]))
-        assert out.outs and out.outs["zone_number"] == news["devices"][name]["zone_number"]
+        zone = decode_rows(news)[name]["zone_number"]
+        out = device_provider.update(device_id, olds, inputs(name, zone))
+        assert out.outs and out.outs["zone_number"] == zone
 
 
 def test_a_create_into_a_zone_held_by_an_undeclared_device_fails_alone_naming_it(
@@ -210,3 +216,10 @@ def test_a_failing_device_reports_after_the_site_successes_were_collected() -> N
     order.append("ok")
     waiter.join(timeout=10)
     assert order == ["ok", "bad"]
+
+
+def test_undeclared_devices_from_state_have_integer_ids_in_warnings() -> None:
+    rows = undeclared_of(
+        {"undeclared": [{"external_device_id": "stray", "device_id": 4.0, "zone_number": "007"}]}
+    )
+    assert rows[0]["device_id"] == 4 and isinstance(rows[0]["device_id"], int)

@@ -17,6 +17,7 @@ Rules, matching what the devices' own diffs tell the engine:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -37,6 +38,32 @@ ROW_OMITS = (*ID_FIELDS, EXTERNAL_ID)
 def row_of(device: Mapping[str, Any]) -> Row:
     """The row of a device (inputs, outputs or a live device): its normalized input fields."""
     return {key: value for key, value in comparable(device).items() if key not in ROW_OMITS}
+
+
+def encode_row(row: Mapping[str, Any]) -> str:
+    """A row as the record's state holds it: one canonical JSON text, not a map of properties.
+
+    With default checkpoints the engine rewrites the whole state after every step, and its cost there
+    follows the number of property values more than their bytes: a text per device keeps a record of
+    1,000 devices at 2,000 values (inputs and outputs), not 10,000."""
+    fields = {**row_of(row), **({DEVICE_ID: row[DEVICE_ID]} if row.get(DEVICE_ID) is not None else {})}
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def decode_row(value: Any) -> Row:
+    """A row of the record's state (a JSON text; a mapping is read too), with its device_id if any."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    if not isinstance(value, Mapping):
+        return {}
+    row = row_of(value)
+    device_id = value.get(DEVICE_ID)
+    if isinstance(device_id, int | float) and not isinstance(device_id, bool):
+        row[DEVICE_ID] = int(device_id)
+    return row
 
 
 def inputs_of(site: SiteKey, external_id: str, row: Mapping[str, Any]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ outputs, and a failed delete keeps the record, so the next run finishes it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,7 +28,7 @@ from pulumi_chekt.resources.errors import DeviceOperationError
 from pulumi_chekt.resources.fields import input_problems, normalize
 from pulumi_chekt.resources.provider import RuntimeProvider
 from pulumi_chekt.resources.round_runner import no_holders, run_to_completion
-from pulumi_chekt.resources.site_changes import Row, row_of
+from pulumi_chekt.resources.site_changes import Row, decode_row, encode_row, row_of
 from pulumi_chekt.resources.site_step import SiteResult, undeclared_row
 from pulumi_chekt.resources.snapshot import READ_MAX_AGE_SECONDS
 from pulumi_chekt.resources.writes import State, new_delete
@@ -54,20 +55,25 @@ def record_id(site: tuple[int, int]) -> str:
 
 def declared_rows(props: Mapping[str, Any]) -> dict[str, Row]:
     devices = props.get("devices") or {}
-    return {str(external_id): row_of(row) for external_id, row in devices.items()}
+    return {str(external_id): row_of(decode_row(row)) for external_id, row in devices.items()}
 
 
 def applied_rows(props: Mapping[str, Any]) -> dict[str, Row]:
     """The managed devices of old outputs: rows with their device_ids."""
     devices = props.get("devices") or {}
-    return {
-        str(external_id): {**row_of(row), DEVICE_ID: row.get(DEVICE_ID)}
-        for external_id, row in devices.items()
-    }
+    return {str(external_id): decode_row(row) for external_id, row in devices.items()}
+
+
+def encoded(rows: Mapping[str, Row]) -> dict[str, str]:
+    return {external_id: encode_row(row) for external_id, row in rows.items()}
 
 
 def undeclared_of(props: Mapping[str, Any]) -> list[Row]:
-    return [dict(row) for row in props.get("undeclared") or []]
+    """The live devices no file declares, from state (ids come back from the engine as floats)."""
+    rows = [dict(row) for row in props.get("undeclared") or [] if isinstance(row, Mapping)]
+    for row in rows:
+        row[DEVICE_ID] = positive_id(row.get(DEVICE_ID)) or row.get(DEVICE_ID)
+    return rows
 
 
 def prunable(props: Mapping[str, Any], declared: Mapping[str, Row]) -> list[Row]:
@@ -93,7 +99,13 @@ class SiteProvider(RuntimeProvider):
                 )
             )
         devices: dict[str, Row] = {}
-        for external_id, raw in (news.get("devices") or {}).items():
+        for external_id, text in (news.get("devices") or {}).items():
+            raw = json.loads(text) if isinstance(text, str) and text.startswith("{") else text
+            if not isinstance(raw, Mapping):
+                failures.append(
+                    CheckFailure(f"devices.{external_id}", f"{external_id}: not a device's fields")
+                )
+                continue
             inputs = normalize({**dict(raw), DEALER_ID: site[0], SITE_ID: site[1], EXTERNAL_ID: external_id})
             failures += [
                 CheckFailure(
@@ -106,7 +118,7 @@ class SiteProvider(RuntimeProvider):
             DEALER_ID: site[0],
             SITE_ID: site[1],
             "prune": bool(news.get("prune")),
-            "devices": devices,
+            "devices": encoded(devices),
         }
         return CheckResult(inputs, failures)
 
@@ -190,7 +202,7 @@ class SiteProvider(RuntimeProvider):
             DEALER_ID: int(props[DEALER_ID]),
             SITE_ID: int(props[SITE_ID]),
             "prune": bool(props.get("prune")),
-            "devices": result.devices,
+            "devices": encoded(result.devices),
             "undeclared": result.undeclared,
         }
 
@@ -244,7 +256,7 @@ class SiteProvider(RuntimeProvider):
                 undeclared.append(undeclared_row(device))
         outputs = {
             **{key: props.get(key) for key in (DEALER_ID, SITE_ID, "prune")},
-            "devices": devices,
+            "devices": encoded(devices),
             "undeclared": undeclared,
         }
         return ReadResult(id_, outputs)

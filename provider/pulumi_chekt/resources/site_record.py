@@ -14,7 +14,7 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from pulumi_chekt.contract.device_fields import DEALER_ID, SITE_ID
-from pulumi_chekt.resources.site_changes import row_of
+from pulumi_chekt.resources.site_changes import encode_row
 from pulumi_chekt.resources.site_provider import SiteProvider
 
 
@@ -28,8 +28,9 @@ class SiteRecord(Resource, module="chekt", name="Site"):
     dealer_id: pulumi.Output[int]
     site_id: pulumi.Output[int]
     prune: pulumi.Output[bool]
-    devices: pulumi.Output[dict[str, Any]]
-    """external_device_id -> the device's fields (in state: as applied, with its device_id)."""
+    devices: pulumi.Output[dict[str, str]]
+    """external_device_id -> the device's fields as one JSON text (in state: as applied, with its
+    device_id); ``site_changes.decode_row`` reads one."""
     undeclared: pulumi.Output[list[dict[str, Any]]]
     """Live devices of the site that no file declares, as last listed."""
 
@@ -46,7 +47,7 @@ class SiteRecord(Resource, module="chekt", name="Site"):
             DEALER_ID: dealer_id,
             SITE_ID: site_id,
             "prune": prune,
-            "devices": {external_id: row_of(fields) for external_id, fields in devices.items()},
+            "devices": {external_id: encode_row(fields) for external_id, fields in devices.items()},
             "undeclared": None,
         }
         super().__init__(SiteProvider(), record_name(dealer_id, site_id), props, opts)
