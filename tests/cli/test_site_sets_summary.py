@@ -137,8 +137,8 @@ def test_a_declared_device_is_not_in_git_no_more_and_a_new_site_is_not_checked(
     assert "zone\\_number '007' is already used by device 'stray-1'" in warnings[0]
     assert warnings[1].endswith(f"{ADVICE}_")
     assert (
-        "_Devices that no site file declares were not checked at dealer 2, site 5 (new to this stack)._"
-        in (lines)
+        "_Devices that no site file declares were not checked at dealer 2, site 5 (no site record yet: the "
+        "first refreshed preview after `pulumi up` lists them)._" in (lines)
     )
     assert "### Dealer 2, site 3: 3 to create, 1 to update" in lines
 

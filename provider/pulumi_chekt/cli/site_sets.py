@@ -22,7 +22,7 @@ from typing import Any
 from pulumi_chekt.contract.device_fields import DEALER_ID, DEVICE_ID, DEVICE_TYPE, EXTERNAL_ID, SITE_ID, ZONE
 
 NOT_REFRESHED = "not refreshed"
-NEW_SITE = "new to this stack"
+NEW_SITE = "no site record yet: the first refreshed preview after `pulumi up` lists them"
 NOT_SHOWN = "unchanged, and the preview has no `--show-sames`"
 """Why a site's live devices are not known (``SiteSet.unlisted``)."""
 
