@@ -4,7 +4,8 @@ with every kind of change, and what the live site held.
 Run with ``make docs-fixture`` (needs the Pulumi CLI). A fresh local API server and a throwaway stack
 (``tests/e2e/harness.py``) go through one story at dealer 2, site 3:
 
-1. Three devices exist in CHeKT before the site is under git (``cam-dock``, ``cam-gate``, ``cam-stair``).
+1. Four devices exist in CHeKT before the site is under git (``cam-dock``, ``cam-gate``, ``cam-stair``,
+   and ``cam-spare``, which no site file will ever declare: "not in git").
 2. A first site file with twelve other devices; ``pulumi up`` creates them.
 3. Outside git: ``cam-front``'s zone is changed and ``cam-back`` is deleted (drift).
 4. The site file is edited: ``cam-door`` becomes a bridge (replace), ``cam-lobby`` is renamed (update),
@@ -46,6 +47,7 @@ ALREADY_LIVE = [
     camera("cam-gate", "013", name="Gate"),
     camera("cam-stair", "015", name="Stairs"),
 ]
+NOT_IN_GIT = [camera("cam-spare", "016", name="Spare")]
 FIRST = [
     camera("cam-front", "006", name="Front"),
     camera("cam-back", "008", name="Back"),
@@ -73,7 +75,8 @@ def site_file(devices: list[dict[str, Any]]) -> dict[str, Any]:
 def capture(bin_dir: Path, workdir: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     config = ServerConfig(clients=[ClientConfig(CLIENT_ID, CLIENT_SECRET, "adc")], dealers={DEALER: [SITE]})
     with LocalServer(config) as server:
-        server.admin.seed([{"dealer_id": DEALER, "sites": [{"site_id": SITE, "devices": ALREADY_LIVE}]}])
+        devices = ALREADY_LIVE + NOT_IN_GIT
+        server.admin.seed([{"dealer_id": DEALER, "sites": [{"site_id": SITE, "devices": devices}]}])
         project = PulumiProject(workdir / "project", bin_dir, stack="docs")
         project.create(server.url, server.token_url, CLIENT_ID, CLIENT_SECRET)
         project.write_site("dealer-2-site-3.yaml", site_file(FIRST))

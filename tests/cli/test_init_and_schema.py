@@ -60,6 +60,12 @@ def test_init_writes_a_project_and_prints_the_next_commands(tmp_path: Path) -> N
     assert (site.parent / first.split("=", 1)[1]).resolve() == (
         folder / "schemas" / "site.schema.json"
     ).resolve()
+    # `prune` is offered, off: uncommented, the file is still valid.
+    text = site.read_text(encoding="utf-8")
+    assert "\n# prune: true " in text
+    site.write_text(text.replace("\n# prune: true ", "\nprune: true "), encoding="utf-8")
+    pruned = run_cli("validate", "sites/example-site.yaml", cwd=folder)
+    assert pruned.returncode == 0, pruned.stdout + pruned.stderr
     printed = run_cli("schema")
     assert printed.returncode == 0
     assert (folder / "schemas" / "site.schema.json").read_text(encoding="utf-8") == printed.stdout

@@ -23,7 +23,10 @@ NOT_CHECKED = (
     "_Creates were not checked against the live sites: a device that already exists in CHeKT is "
     "adopted, not created (`chekt-devices summarize --live` tells them apart)._"
 )
-NOT_REFRESHED = "_Not refreshed: changes made in CHeKT outside git are not shown (preview with `--refresh`)._"
+NOT_REFRESHED = (
+    "_Not refreshed: changes made in CHeKT outside git, and devices that no site file declares, are not "
+    "shown (preview with `--refresh`)._"
+)
 SECRET_SERIAL = "SN-TOP-SECRET-4711"
 ROTATED_SERIAL = "SN-TOP-SECRET-4712"
 

@@ -95,6 +95,12 @@ devices:
         "/devices/0/zone_number",
         "1 is not of type 'string' (quote it",
     ),
+    "prune as text": (
+        GOOD.replace("devices:", 'prune: "yes"\ndevices:'),
+        3,
+        "/prune",
+        "\"yes\" is not of type 'boolean'",
+    ),
     "an empty zone in a comma string": (
         """\
 dealer_id: 2
@@ -144,6 +150,11 @@ def test_a_bad_file_is_reported_with_file_line_pointer_and_reason(
     assert (str(path), line, pointer) in found, out
     assert reason in out
     assert err.strip().splitlines()[-1].startswith(f"{len(problems)} problem")
+
+
+def test_prune_true_is_a_valid_site_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "site.yaml", GOOD.replace("devices:", "prune: true\ndevices:"))
+    assert main(["validate", str(path)]) == 0, capsys.readouterr().out
 
 
 def test_many_files_at_once_and_the_cross_file_rule(tmp_path: Path) -> None:

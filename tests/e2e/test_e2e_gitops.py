@@ -106,7 +106,10 @@ def test_an_exported_site_is_reviewed_as_adoption_with_live(
     assert done.stdout.splitlines()[0].startswith("**CHeKT devices: 1 to create, 4 to adopt, 0 to update,")
     assert f"| adopt | `cam-front` (device {ids['cam-front']}) | zone_number: `001` → `006` |" in done.stdout
     [bridge] = [row for row in rows(done.stdout, "adopt") if "`bridge`" in row]
-    assert "⚠ exists live as a bridge, not a camera: `pulumi up` will fail" in bridge
+    assert "⚠ exists live as a bridge at zone 010, not a camera: \\`pulumi up\\` will fail" in bridge
+    assert "_⚠ dealer 2, site 3, device 'bridge': exists live as a bridge at zone 010, not a camera:" in (
+        done.stdout
+    )  # named above the tables too: a long site's rows may be cut
     assert rows(done.stdout, "create") == [
         "| create | `cam-new` | device_type: `camera`<br>zone_number: `030` |"
     ]
@@ -179,6 +182,8 @@ def test_drift_is_its_own_section_and_up_refresh_restores_it(
     assert clean.stdout == (
         "**CHeKT devices: no changes** (3 unchanged)\n"
         "_No drift: every live device is as the last `pulumi up` left it._\n"
+        "_Devices that no site file declares were not checked at dealer 2, site 3 (unchanged, and the "
+        "preview has no `--show-sames`)._\n"
     )
     assert count(admin, *WRITES) == writes
 

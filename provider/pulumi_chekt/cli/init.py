@@ -48,6 +48,7 @@ EXAMPLE_SITE_YAML = """\
 dealer_id: 2
 site_id: 3
 description: Example store
+# prune: true    # also delete this site's devices that no site file declares (off: left alone)
 defaults:
   manufacturer: CHeKT
 devices:

@@ -1,8 +1,12 @@
-"""``summarize --live``: tell the creates that will adopt a live device apart from real creates.
+"""``summarize --live``: what the live sites will make of the plan, before anything is written.
 
 The provider's ``create`` first looks for a device with the same external_device_id at the site and
-adopts it (``resources/provider.py``), which the engine still reports as a create. Here the same
-lookup runs ahead of time: one list call per site that has pending creates, nothing written.
+adopts it, which the engine still reports as a create; an adoption of a device of another type
+fails; and a create or zone move into a zone that a live device no site file declares holds fails
+too (``resources/zone_conflicts``: the same rule and words as the provider's error). Here the same
+lookups run ahead of time: one list call per site with a create or a zone-changing update, nothing
+written. Each device that will fail is named, with the holder and its zone. The listing also tells
+which live devices no file declares at those sites (``site_sets``).
 """
 
 from __future__ import annotations
@@ -21,10 +25,13 @@ from pulumi_chekt.cli.preview import (
     FieldChange,
     PreviewSummary,
 )
-from pulumi_chekt.contract.device_fields import DEVICE_ID, DEVICE_TYPE, EXTERNAL_ID
+from pulumi_chekt.contract.device_fields import DEVICE_ID, DEVICE_TYPE, EXTERNAL_ID, ZONE
 from pulumi_chekt.resources.fields import UPDATABLE_FIELDS, comparable, update_changes
+from pulumi_chekt.resources.zone_conflicts import undeclared_holders
 
-ListDevices = Callable[[int, int], Iterable[Mapping[str, Any]]]
+Listed = Mapping[str, Any]
+"""One device of a live list of a site."""
+ListDevices = Callable[[int, int], Iterable[Listed]]
 
 
 def _desired(change: DeviceChange) -> dict[str, Any]:
@@ -58,8 +65,9 @@ def adopted(change: DeviceChange, live: Mapping[str, Any]) -> DeviceChange:
     note = ""
     if live.get(DEVICE_TYPE) != desired.get(DEVICE_TYPE):
         note = (
-            f"exists live as a {live.get(DEVICE_TYPE)!s}, not a {desired.get(DEVICE_TYPE)!s}: "
-            "`pulumi up` will fail (declare its real device_type or delete it in CHeKT)"
+            f"exists live as a {live.get(DEVICE_TYPE)!s} at zone {live.get(ZONE)!s}, not a "
+            f"{desired.get(DEVICE_TYPE)!s}: `pulumi up` will fail (declare its real device_type or "
+            "delete it in CHeKT)"
         )
     return replace(
         change,
@@ -70,38 +78,99 @@ def adopted(change: DeviceChange, live: Mapping[str, Any]) -> DeviceChange:
     )
 
 
-def _sites_with_creates(changes: Iterable[DeviceChange]) -> list[tuple[int, int]]:
+def wanted_zone(change: DeviceChange) -> str | None:
+    """The zone_number a change writes: a create's, or an update's (or replacement's) new one."""
+    for found in change.fields:
+        if found.name == ZONE and isinstance(found.new, str):
+            return found.new.strip()
+    return None
+
+
+def sites_to_check(changes: Iterable[DeviceChange]) -> list[tuple[int, int]]:
+    """The sites with a create or a zone-changing update: where a live device may be in the way."""
     sites = {
         (c.dealer_id, c.site_id)
         for c in changes
-        if c.action == "create" and c.dealer_id is not None and c.site_id is not None
+        if wanted_zone(c) is not None and c.dealer_id is not None and c.site_id is not None
     }
     return sorted((dealer, site) for dealer, site in sites if dealer is not None and site is not None)
+
+
+def _with_note(change: DeviceChange, note: str) -> DeviceChange:
+    return replace(change, note=f"{change.note}; {note}" if change.note else note)
+
+
+def _site_text(change: DeviceChange) -> str:
+    return f"dealer {change.dealer_id}, site {change.site_id}"
+
+
+def zone_conflicts(
+    summary: PreviewSummary, changes: list[DeviceChange], live: Mapping[tuple[int, int], list[Listed]]
+) -> list[DeviceChange]:
+    """``changes`` with a note on each that wants a zone held by a live device no site file declares.
+
+    The site's declared set is its record's new inputs, else the devices the preview shows there; a
+    site that sets ``prune`` deletes such devices first, so nothing is in the way.
+    """
+    sites = {site.key: site for site in summary.sites}
+    checked = []
+    for change in changes:
+        key = (change.dealer_id or 0, change.site_id or 0)
+        zone = wanted_zone(change)
+        if key not in live or zone is None:
+            checked.append(change)
+            continue
+        record = sites.get(key)
+        declared = record.declared if record is not None else summary.shown.get(key, frozenset())
+        found = undeclared_holders(
+            [(change.external_id, zone)], live[key], declared, prune=record is not None and record.prune
+        )
+        reasons = [f"`pulumi up` will fail: {conflict.reason}" for conflict in found]
+        checked.append(_with_note(change, "; ".join(reasons)) if reasons else change)
+    return checked
+
+
+def failing_notes(changes: Iterable[DeviceChange]) -> list[str]:
+    """One line per device whose row says it will fail: the rows of a long site may be cut."""
+    failing = sorted(
+        (c for c in changes if c.note), key=lambda c: (c.dealer_id or 0, c.site_id or 0, c.external_id)
+    )
+    return [f"{_site_text(c)}, device {c.external_id!r}: {c.note}" for c in failing]
 
 
 def check_live(
     summary: PreviewSummary, list_devices: ListDevices
 ) -> tuple[PreviewSummary, ChektError | None]:
-    """``summary`` with creates of live external ids turned into adoptions.
+    """``summary`` checked against the live sites it writes zones at (one list call per site).
 
+    Creates of live external ids become adoptions (noted when the type differs), writes into a zone
+    that a device no site file declares holds are noted, and those sites' site sets get the listing.
     A site the API does not know is noted (the up would fail there too). Any other API error stops
     the check: the summary is returned unchanged but for a note, with the error, so the caller can
     still print it and fail.
     """
-    live: dict[tuple[int, int], dict[str, Mapping[str, Any]]] = {}
+    live: dict[tuple[int, int], list[Listed]] = {}
     notes: list[str] = []
-    for dealer, site in _sites_with_creates(summary.changes):
+    for dealer, site in sites_to_check(summary.changes):
         try:
-            devices = list_devices(dealer, site)
+            live[(dealer, site)] = list(list_devices(dealer, site))
         except ChektNotFound:
             notes.append(f"dealer {dealer} site {site} was not found in CHeKT: creates there will fail")
-            continue
         except ChektError as error:
             note = f"creates could not be checked against the live sites: {error}"
             return replace(summary, live_checked=False, live_notes=[note]), error
-        live[(dealer, site)] = {str(d.get(EXTERNAL_ID)): d for d in devices}
+    by_external = {key: {str(d.get(EXTERNAL_ID)): d for d in devices} for key, devices in live.items()}
     changes = []
     for change in summary.changes:
-        found = live.get((change.dealer_id or 0, change.site_id or 0), {}).get(change.external_id)
+        found = by_external.get((change.dealer_id or 0, change.site_id or 0), {}).get(change.external_id)
         changes.append(adopted(change, found) if change.action == "create" and found else change)
-    return replace(summary, changes=changes, live_checked=True, live_notes=notes), None
+    changes = zone_conflicts(summary, changes, live)
+    sites = [site.listed(live[site.key]) if site.key in live else site for site in summary.sites]
+    notes = failing_notes(changes) + notes
+    warnings = [warning for warning in summary.warnings if warning[0] not in live]  # listed afresh here
+    return (
+        replace(
+            summary, changes=changes, sites=sites, warnings=warnings, live_checked=True, live_notes=notes
+        ),
+        None,
+    )

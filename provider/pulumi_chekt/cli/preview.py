@@ -1,7 +1,10 @@
 """Read ``pulumi preview --json`` into device changes, with every secret already redacted.
 
 Only the Pulumi CLI's JSON is read (no engine call): steps whose resource is a CHeKT Device become
-one change each; other resources (the stack, SiteDevices components) only count as unchanged.
+one change each; a site record's step (``chekt:Site``) tells the site's declared set, ``prune`` and
+the live devices no file declares (``site_sets``), and with ``prune`` each of those becomes a
+``prune`` change; other resources (the stack, SiteDevices components, the records) only count as
+unchanged.
 Secrets arrive as the text ``[secret]`` or as a Pulumi secret envelope; both become ``SECRET``
 before anything else looks at them, so no later code can reveal one.
 
@@ -19,7 +22,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pulumi_chekt.contract.device_fields import DEALER_ID, DEVICE_ID, EXTERNAL_ID, ID_FIELDS, SITE_ID
+from pulumi_chekt.cli.site_sets import (
+    LiveDevice,
+    SiteSet,
+    is_site_record,
+    record_site,
+    site_set,
+    unchanged_site_set,
+)
+from pulumi_chekt.contract.device_fields import (
+    DEALER_ID,
+    DEVICE_ID,
+    DEVICE_TYPE,
+    EXTERNAL_ID,
+    ID_FIELDS,
+    SITE_ID,
+    ZONE,
+)
 from pulumi_chekt.resources.fields import INPUT_FIELDS, PROVIDER_KEY, UNKNOWN, comparable
 
 SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"  # noqa: S105 (a marker, not a password)
@@ -35,6 +54,8 @@ RESTORE = "restore"
 RECREATE = "recreate"
 """A create of a device that was deleted outside git (found by refresh)."""
 DRIFT_ACTIONS = (RESTORE, RECREATE)
+PRUNE = "prune"
+"""A live device that no site file declares, deleted by `pulumi up` because its site file sets prune."""
 REPLACE_OPS = {"replace", "create-replacement", "delete-replaced"}
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -119,14 +140,47 @@ class PreviewSummary:
     refreshed: bool = False
     live_checked: bool = False
     live_notes: list[str] = field(default_factory=list)
+    sites: list[SiteSet] = field(default_factory=list)
+    """The sites whose record the preview shows (``site_sets``)."""
+    shown: dict[tuple[int, int], frozenset[str]] = field(default_factory=dict)
+    """Per site, the external ids of the devices the preview shows and does not delete."""
+    warnings: list[tuple[tuple[int, int] | None, str]] = field(default_factory=list)
+    """The site records' plan-time warnings (a device `pulumi up` will fail), with their site."""
 
     def count(self, action: str) -> int:
-        return sum(1 for change in self.changes if change.action == action)
+        return sum(1 for change in (*self.changes, *self.pruned) if change.action == action)
 
     @property
     def other(self) -> int:
-        known = (*ACTIONS, ADOPT, *DRIFT_ACTIONS)
+        known = (*ACTIONS, ADOPT, PRUNE, *DRIFT_ACTIONS)
         return sum(1 for change in self.changes if change.action not in known)
+
+    @property
+    def pruned(self) -> list[DeviceChange]:
+        """The live devices no file declares at sites whose file sets ``prune``: `pulumi up` deletes them."""
+        return [
+            DeviceChange(
+                PRUNE,
+                device.external_id,
+                site.dealer_id,
+                site.site_id,
+                device.device_id,
+                [FieldChange(DEVICE_TYPE, old=device.device_type), FieldChange(ZONE, old=device.zone)],
+            )
+            for site in self.sites
+            if site.prune
+            for device in site.undeclared or ()
+        ]
+
+    @property
+    def not_in_git(self) -> list[tuple[SiteSet, list[LiveDevice]]]:
+        """Per site without ``prune``, the live devices no file declares (left alone by `pulumi up`)."""
+        return [(site, list(site.undeclared)) for site in self.sites if not site.prune and site.undeclared]
+
+    @property
+    def unlisted(self) -> list[SiteSet]:
+        """The sites whose live devices this preview could not list."""
+        return [site for site in self.sites if site.undeclared is None]
 
     @property
     def drift(self) -> list[DeviceChange]:
@@ -135,8 +189,8 @@ class PreviewSummary:
 
     @property
     def planned(self) -> list[DeviceChange]:
-        """The changes that come from the files (everything but drift corrections)."""
-        return [change for change in self.changes if change.action not in DRIFT_ACTIONS]
+        """The changes that come from the files (everything but drift corrections), prunes included."""
+        return [change for change in self.changes if change.action not in DRIFT_ACTIONS] + self.pruned
 
 
 def _urn_parts(urn: str) -> tuple[str, str]:
@@ -147,13 +201,23 @@ def _urn_parts(urn: str) -> tuple[str, str]:
     return parts[2].rsplit("$", 1)[-1], parts[3]
 
 
-def is_device(step: Mapping[str, Any]) -> bool:
-    """True for a CHeKT Device (the dynamic resource type ``pulumi-python:dynamic/chekt:Device``)."""
+def _kind(step: Mapping[str, Any]) -> str:
     kind, _ = _urn_parts(str(step.get("urn", "")))
     for state in (step.get("newState"), step.get("oldState")):
         if isinstance(state, Mapping) and isinstance(state.get("type"), str):
             kind = state["type"]
+    return kind
+
+
+def is_device(step: Mapping[str, Any]) -> bool:
+    """True for a CHeKT Device (the dynamic resource type ``pulumi-python:dynamic/chekt:Device``)."""
+    kind = _kind(step)
     return kind.endswith(":Device") and "chekt" in kind
+
+
+def is_record(step: Mapping[str, Any]) -> bool:
+    """True for a site record (``pulumi-python:dynamic/chekt:Site``): not a device, never counted as one."""
+    return is_site_record(_kind(step))
 
 
 def _inputs(state: Any) -> dict[str, Any]:
@@ -296,6 +360,20 @@ def _error_messages(document: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def record_warnings(document: Mapping[str, Any]) -> list[tuple[tuple[int, int] | None, str]]:
+    """The warnings the site records logged while planning, each once, with the record's site."""
+    diagnostics = document.get("diagnostics")
+    found: list[tuple[tuple[int, int] | None, str]] = []
+    for item in diagnostics if isinstance(diagnostics, list) else []:
+        if not isinstance(item, Mapping) or item.get("severity") != "warning":
+            continue
+        kind, name = _urn_parts(str(item.get("urn", "")))
+        message = _ANSI.sub("", str(item.get("message", ""))).strip().removeprefix("warning: ")
+        if is_site_record(kind) and message and (record_site(name), message) not in found:
+            found.append((record_site(name), message))
+    return found
+
+
 def _unchanged(
     steps: list[Mapping[str, Any]], document: Mapping[str, Any], changed_urns: set[str]
 ) -> tuple[int, bool]:
@@ -355,4 +433,51 @@ def summarize_preview(document: Any) -> PreviewSummary:
         unchanged_is_device_count=exact,
         errors=_error_messages(document),
         refreshed=bool(refreshed_from),
+        sites=site_sets(steps, refreshed_from),
+        shown=shown_devices(steps),
+        warnings=record_warnings(document),
     )
+
+
+def site_sets(steps: list[Mapping[str, Any]], refreshed_from: Mapping[str, Any]) -> list[SiteSet]:
+    """The site of each record step: from its own step, else (unchanged, no ``--show-sames``) from its
+    refresh step; a record the change deletes (its site left the files) is not a site any more."""
+    records = [step for step in steps if is_record(step)]
+    found: dict[str, SiteSet | None] = {}
+    for step in records:
+        op, urn = str(step.get("op", "")), str(step.get("urn", ""))
+        _, name = _urn_parts(urn)
+        if op in ("refresh", "read"):
+            continue
+        if op in ("delete", "delete-replaced", "discard"):
+            found[urn] = None
+            continue
+        found[urn] = site_set(
+            name,
+            _inputs(step.get("newState")),
+            _outputs(step.get("oldState")),
+            created=op == "create",
+            refreshed=urn in refreshed_from,
+        )
+    for step in records:
+        urn = str(step.get("urn", ""))
+        if step.get("op") == "refresh" and urn not in found:
+            found[urn] = unchanged_site_set(_urn_parts(urn)[1], _inputs(step.get("oldState")))
+    sites = {site.key: site for site in found.values() if site is not None}
+    return [sites[key] for key in sorted(sites)]
+
+
+def shown_devices(steps: list[Mapping[str, Any]]) -> dict[tuple[int, int], frozenset[str]]:
+    """Per site, the devices the preview shows that stay declared: the declared set of a site whose
+    record is not in the preview (a program older than the records)."""
+    deleted = {str(s.get("urn")) for s in steps if s.get("op") == "delete" and is_device(s)}
+    shown: dict[tuple[int, int], set[str]] = {}
+    for step in steps:
+        if not is_device(step) or str(step.get("urn")) in deleted:
+            continue
+        state = step.get("newState") if isinstance(step.get("newState"), Mapping) else step.get("oldState")
+        _, name = _urn_parts(str(step.get("urn", "")))
+        dealer, site, external_id = _site_ids(name, _inputs(state))
+        if dealer is not None and site is not None:
+            shown.setdefault((dealer, site), set()).add(external_id)
+    return {key: frozenset(ids) for key, ids in shown.items()}

@@ -1,8 +1,9 @@
 """``summarize [FILE|-]``: ``pulumi preview --json`` as a markdown comment for a pull request.
 
 Reviewers see the totals first, then the drift that ``pulumi up`` will undo (with ``--refresh``),
-then per site which devices are created, adopted (``--live``), updated, replaced or deleted, each
-changed value as ``old → new``. Values come from the preview with secrets already replaced by
+the live devices that no site file declares ("not in git"), then per site which devices are pruned
+(``prune: true``), deleted, replaced, updated, created or adopted (``--live``), each changed value as
+``old → new``. Values come from the preview with secrets already replaced by
 placeholders (``preview.with_placeholders``) and are written inside code spans, so a device name can
 neither reveal a secret nor inject markdown. The comment never exceeds ``--max-chars`` (``budget.fit``): the longest sites are cut.
 """
@@ -22,11 +23,12 @@ from pulumi_chekt.api import ChektError
 from pulumi_chekt.cli.budget import Section, cost, fit, more_line
 from pulumi_chekt.cli.common import EXIT_FAILED, EXIT_OK, report_error
 from pulumi_chekt.cli.credentials import ENVIRONMENT_HELP, add_connection_arguments, client_from
-from pulumi_chekt.cli.live import check_live
+from pulumi_chekt.cli.live import check_live, sites_to_check
 from pulumi_chekt.cli.preview import (
     ABSENT,
     ACTIONS,
     ADOPT,
+    PRUNE,
     RECREATE,
     RESTORE,
     SECRET,
@@ -37,6 +39,7 @@ from pulumi_chekt.cli.preview import (
     PreviewSummary,
     summarize_preview,
 )
+from pulumi_chekt.cli.site_sets import NOT_REFRESHED, SiteSet
 
 TITLE = "CHeKT devices"
 MAX_CHARS = 60_000
@@ -44,9 +47,12 @@ MAX_CHARS = 60_000
 ERROR_CHARS = 4_000
 """At most this much of one error message is shown; the job log has the rest."""
 ARROW = "→"
-ROW_ORDER = ("delete", "replace", "update", "create", ADOPT)
+ROW_ORDER = (PRUNE, "delete", "replace", "update", "create", ADOPT)
 """Rows of a site, most destructive first: when a long site is cut, the safest rows go."""
 REPLACE_TEXT = "delete, then create (new device_id)"
+PRUNE_TEXT = "in CHeKT, in no site file: `pulumi up` deletes it (`prune: true`)"
+NAMED_SITES = 5
+"""At most this many sites are named in one note."""
 
 
 def _longest_backtick_run(text: str) -> int:
@@ -95,7 +101,7 @@ def field_text(change: FieldChange, action: str) -> str:
     label = change.name + (" (forces replacement)" if change.forces_replacement else "")
     if action in ("create", RECREATE):
         return f"{label}: {value_text(change.new)}"
-    if action == "delete":
+    if action in ("delete", PRUNE):
         return f"{label}: {value_text(change.old)}"
     text = f"{label}: {value_text(change.old)} {ARROW} {value_text(change.new)}"
     return text + (" (changed outside git)" if change.drift else "")
@@ -111,7 +117,9 @@ def _counts(summary: PreviewSummary, changes: list[DeviceChange]) -> list[str]:
     if summary.live_checked:
         actions.insert(1, ADOPT)
     counts = [f"{found[action]} to {action}" for action in actions]
-    other = sum(n for action, n in found.items() if action not in (*ACTIONS, ADOPT, RESTORE, RECREATE))
+    if found[PRUNE]:
+        counts.append(f"{found[PRUNE]} to prune")
+    other = sum(n for action, n in found.items() if action not in (*ACTIONS, ADOPT, PRUNE, RESTORE, RECREATE))
     if other:
         counts.append(f"{other} other")
     return counts
@@ -143,9 +151,11 @@ def drift_line(summary: PreviewSummary) -> str | None:
 
 def notes(summary: PreviewSummary) -> list[str]:
     """What the reviewer must know the summary could not check."""
-    lines = [f"_⚠ {plain_text(note)}_" for note in summary.live_notes[:10]]
-    if len(summary.live_notes) > 10:
-        lines.append(more_line(len(summary.live_notes) - 10, "more warnings"))
+    warnings = [f"{_site_name(key or (None, None))}: {text}" for key, text in summary.warnings]
+    warnings += summary.live_notes
+    lines = [f"_⚠ {plain_text(note)}_" for note in warnings[:10]]
+    if len(warnings) > 10:
+        lines.append(more_line(len(warnings) - 10, "more warnings"))
     if not summary.live_checked and summary.count("create"):
         lines.append(
             "_Creates were not checked against the live sites: a device that already exists in CHeKT "
@@ -153,25 +163,91 @@ def notes(summary: PreviewSummary) -> list[str]:
         )
     existing = summary.unchanged or any(c.action not in ("create", ADOPT) for c in summary.changes)
     if not summary.refreshed and existing:  # (a stack with no devices yet has nothing to refresh)
+        unknown = bool(summary.unlisted) or not summary.sites
+        also = ", and devices that no site file declares," if unknown else ""
         lines.append(
-            "_Not refreshed: changes made in CHeKT outside git are not shown (preview with `--refresh`)._"
+            f"_Not refreshed: changes made in CHeKT outside git{also} are not shown (preview with `--refresh`)._"
         )
+    return lines + unlisted_notes(summary)
+
+
+def _sites_text(sites: list[SiteSet]) -> str:
+    names = [_site_name(site.key) for site in sites[:NAMED_SITES]]
+    more = f" and {len(sites) - NAMED_SITES} more" if len(sites) > NAMED_SITES else ""
+    return "; ".join(names) + more
+
+
+def _by_reason(sites: Iterable[SiteSet]) -> dict[str, list[SiteSet]]:
+    groups: dict[str, list[SiteSet]] = defaultdict(list)
+    for site in sites:
+        groups[site.unlisted].append(site)
+    return groups
+
+
+def unlisted_notes(summary: PreviewSummary) -> list[str]:
+    """The sites whose devices that no file declares this preview could not list, and why.
+
+    A site that sets ``prune`` is always named: `pulumi up` deletes devices the summary cannot show.
+    Without ``--refresh`` the other sites are covered by the "Not refreshed" note.
+    """
+    lines = [
+        f"_⚠ `prune: true` at {_sites_text(sites)} ({reason}): `pulumi up` deletes the devices there "
+        "that no site file declares, and this preview did not list them._"
+        for reason, sites in _by_reason(s for s in summary.unlisted if s.prune).items()
+    ]
+    if summary.refreshed:
+        lines += [
+            f"_Devices that no site file declares were not checked at {_sites_text(sites)} ({reason})._"
+            for reason, sites in _by_reason(s for s in summary.unlisted if not s.prune).items()
+            if reason != NOT_REFRESHED
+        ]
     return lines
+
+
+def not_in_git_line(summary: PreviewSummary) -> str | None:
+    """How many live devices no site file declares, at sites that do not prune them."""
+    count = sum(len(devices) for _, devices in summary.not_in_git)
+    if not count:
+        return None
+    them = "it" if count == 1 else "them"
+    return (
+        f"**Not in git: {_plural(count, 'device')}** in CHeKT that no site file declares: `pulumi up` "
+        f"leaves {them} alone (declare {them}, delete {them} in CHeKT, or set `prune: true` in the site file)."
+    )
+
+
+def not_in_git_section(summary: PreviewSummary) -> Section | None:
+    found = summary.not_in_git
+    if not found:
+        return None
+    header = ["", "### Not in git", "", "| Site | Device | Zone | Type |", "| --- | --- | --- | --- |"]
+    rows = [
+        f"| {site.dealer_id}/{site.site_id} | {code(device.external_id)}{_device_id_text(device.device_id)} "
+        f"| {value_text(device.zone)} | {value_text(device.device_type)} |"
+        for site, devices in found
+        for device in devices
+    ]
+    return Section(header, rows)
+
+
+def _device_id_text(shown: Any) -> str:
+    if shown in (None, "", ABSENT):
+        return ""
+    plain = isinstance(shown, int | str) and str(shown).isdigit()
+    return f" (device {shown if plain else value_text(shown)})"
 
 
 def _device_cell(change: DeviceChange) -> str:
     device = code(change.external_id)
-    shown = change.device_id
-    if shown not in (None, "", ABSENT) and change.action != "create":
-        plain = isinstance(shown, int | str) and str(shown).isdigit()
-        device += f" (device {shown if plain else value_text(shown)})"
-    return device
+    return device + _device_id_text(change.device_id) if change.action != "create" else device
 
 
 def _details(change: DeviceChange) -> str:
-    parts = [f"⚠ {change.note}"] if change.note else []
+    parts = [f"⚠ {plain_text(change.note)}"] if change.note else []
     if change.action == "replace":
         parts.append(REPLACE_TEXT)
+    if change.action == PRUNE:
+        parts.append(PRUNE_TEXT)
     parts += [field_text(f, change.action) for f in change.fields]
     if not change.fields:
         parts.append("_no field changes_" if change.action == ADOPT else "_no field changes shown_")
@@ -272,11 +348,10 @@ def render(summary: PreviewSummary, max_chars: int = MAX_CHARS) -> str:
     if summary.errors:
         return render_failure(summary.errors, max_chars)
     head = [total_line(summary)]
-    drift = drift_line(summary)
-    head += [drift] if drift else []
+    head += [line for line in (drift_line(summary), not_in_git_line(summary)) if line]
     head += notes(summary)
-    drift_table = drift_section(summary)
-    sections = ([drift_table] if drift_table else []) + site_sections(summary)
+    tables = [drift_section(summary), not_in_git_section(summary)]
+    sections = [table for table in tables if table] + site_sections(summary)
     budget = (max_chars or sys.maxsize) - cost(head)
     lines = head + fit(sections, budget, lambda n: more_line(n, "more sites"))
     return "\n".join(lines) + "\n"
@@ -289,7 +364,7 @@ def _read(source: str) -> str:
 
 
 def _with_live(summary: PreviewSummary, args: argparse.Namespace) -> tuple[PreviewSummary, ChektError | None]:
-    if summary.errors or not summary.count("create"):
+    if summary.errors or not sites_to_check(summary.changes):
         return summary, None
     try:
         client = client_from(args)
@@ -353,9 +428,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "exactly, --refresh to show drift) and print a markdown summary: the totals, the "
             "changes made outside git that `pulumi up` will undo, then per site the devices to "
             "create, adopt, update, replace and delete with old → new values. Secrets are shown as "
-            "[secret]. The summary never exceeds --max-chars: the longest sites are cut. With --live "
-            "the creates are checked against the live sites (one list call per site with creates), "
-            "so devices that already exist show as adopt. " + ENVIRONMENT_HELP + " Exit status: 0 "
+            "[secret]. The summary never exceeds --max-chars: the longest sites are cut. With --refresh "
+            "it also lists the live devices that no site file declares (not in git), or those that "
+            "`prune: true` will delete. With --live the creates and zone moves are checked against "
+            "the live sites (one list call per site with creates or zone-changing updates): devices "
+            "that already exist show as adopt, and each device that `pulumi up` will fail (a zone "
+            "held by a device that no site file declares, an adoption of another device_type) is "
+            "named, with the holder and its zone. " + ENVIRONMENT_HELP + " Exit status: 0 "
             "summarized, 1 the preview failed, the input is not a preview or the live check failed "
             "(a comment saying so is still printed), 2 usage error."
         ),
@@ -366,7 +445,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--live",
         action="store_true",
-        help="check creates against the live sites: an existing external_device_id is an adoption",
+        help=(
+            "check creates and zone moves against the live sites: an existing external_device_id is "
+            "an adoption; a zone held by a device that no site file declares fails"
+        ),
     )
     parser.add_argument(
         "--max-chars",
