@@ -223,3 +223,12 @@ def test_undeclared_devices_from_state_have_integer_ids_in_warnings() -> None:
         {"undeclared": [{"external_device_id": "stray", "device_id": 4.0, "zone_number": "007"}]}
     )
     assert rows[0]["device_id"] == 4 and isinstance(rows[0]["device_id"], int)
+
+
+def test_a_site_that_does_not_exist_is_one_clear_error_of_the_record(sites: SiteProvider) -> None:
+    news = {**declared(a="001"), "site_id": 99}
+    with pytest.raises(DeviceOperationError) as caught:
+        sites.create(checked(sites, news))
+    assert "dealer 2 site 99 does not exist in CHeKT, or these credentials may not use it" in str(
+        caught.value
+    )

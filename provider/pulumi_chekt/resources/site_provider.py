@@ -21,7 +21,7 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from pulumi_chekt.api import ChektNotFound
+from pulumi_chekt.api import ChektError, ChektNotFound
 from pulumi_chekt.contract.device_fields import DEALER_ID, DEVICE_ID, DEVICE_TYPE, EXTERNAL_ID, SITE_ID, ZONE
 from pulumi_chekt.resources import engine_log
 from pulumi_chekt.resources.errors import DeviceOperationError
@@ -191,10 +191,21 @@ class SiteProvider(RuntimeProvider):
         undeclared: list[Row],
     ) -> SiteResult:
         writing = self.runtime.site(site)
-        with self.runtime.workers.busy(), writing.exclusive():
-            return writing.step.apply(
-                previous, declared_rows(news), prune=bool(news.get("prune")), undeclared_before=undeclared
-            )
+        try:
+            with self.runtime.workers.busy(), writing.exclusive():
+                return writing.step.apply(
+                    previous, declared_rows(news), prune=bool(news.get("prune")), undeclared_before=undeclared
+                )
+        except ChektNotFound as error:
+            raise DeviceOperationError(
+                f"dealer {site[0]} site {site[1]} does not exist in CHeKT, or these credentials may not use "
+                f"it: {error}",
+                status=error.status,
+            ) from None
+        except ChektError as error:  # a device's own failure is recorded, not raised: this is the site's
+            raise DeviceOperationError(
+                f"writing the devices of dealer {site[0]} site {site[1]} failed: {error}", status=error.status
+            ) from None
 
     @staticmethod
     def _outputs(props: Mapping[str, Any], result: SiteResult) -> dict[str, Any]:
