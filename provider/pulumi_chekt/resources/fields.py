@@ -42,6 +42,16 @@ def api_item(inputs: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def overlay(*layers: Mapping[str, Any]) -> dict[str, Any]:
+    """Every output field, each from the last layer that has it: a device after a write (what we knew,
+    what we sent, what the API answered) or a resource's outputs (its inputs, then the device as the
+    API holds it). Fields no layer has are None."""
+    merged: dict[str, Any] = dict.fromkeys(OUTPUT_FIELDS)
+    for layer in layers:
+        merged.update({key: layer[key] for key in OUTPUT_FIELDS if key in layer})
+    return merged
+
+
 def update_changes(live: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[str, Any]:
     """The update fields (without device_id) that bring ``live`` to ``desired``, compared in their
     canonical form; a field set live and unset in ``desired`` is sent as "" (which clears it)."""
@@ -64,5 +74,6 @@ __all__ = [  # field sets from contract.device_fields, normalization from contra
     "comparable",
     "input_problems",
     "normalize",
+    "overlay",
     "update_changes",
 ]

@@ -42,12 +42,12 @@ from pulumi_chekt.resources.fields import (
     API_ONLY_FIELDS,
     ID_FIELDS,
     INPUT_FIELDS,
-    OUTPUT_FIELDS,
     REPLACE_FIELDS,
     UNKNOWN,
     comparable,
     input_problems,
     normalize,
+    overlay,
 )
 from pulumi_chekt.resources.plans import Plan
 from pulumi_chekt.resources.runtime import ProviderRuntime, runtime_for
@@ -68,9 +68,7 @@ def _site(props: Mapping[str, Any]) -> tuple[int, int]:
 
 def outputs(inputs: Mapping[str, Any], device: Mapping[str, Any]) -> dict[str, Any]:
     """Every output field: the declared inputs overlaid with what the API holds for the device."""
-    merged = {key: inputs.get(key) for key in OUTPUT_FIELDS}
-    merged.update({key: device[key] for key in OUTPUT_FIELDS if key in device and key not in ID_FIELDS})
-    return merged
+    return overlay(inputs, {key: value for key, value in device.items() if key not in ID_FIELDS})
 
 
 def wants_tracebacks(argv: list[str], env: Mapping[str, str]) -> bool:

@@ -20,7 +20,7 @@ from pulumi_chekt.api.retry import RetryPolicy, may_have_been_processed
 from pulumi_chekt.contract.device_fields import DEVICE_ID, ZONE
 from pulumi_chekt.resources.adoption import match_live
 from pulumi_chekt.resources.errors import DeviceOperationError
-from pulumi_chekt.resources.fields import API_ONLY_FIELDS, api_item
+from pulumi_chekt.resources.fields import api_item, overlay
 from pulumi_chekt.resources.round_plan import (
     Fail,
     HolderRule,
@@ -303,10 +303,7 @@ class RoundRunner:
         (the reference shows update results holding a partial device)."""
         known = self.snapshot.get(_id(write)) or {**write.desired, DEVICE_ID: write.device_id}
         sent_values = {key: (value if value != "" else None) for key, value in changes.items()}
-        merged: Device = {**known, **sent_values, **(answered or {})}
-        for key in (DEVICE_ID, *API_ONLY_FIELDS):
-            merged.setdefault(key, None)
-        return merged
+        return overlay(known, sent_values, answered or {})
 
 
 def _attempt(call: Callable[[], BulkResult]) -> BulkResult | ChektError:
