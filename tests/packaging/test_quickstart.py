@@ -119,8 +119,9 @@ def test_readme_quick_start_runs_as_written(wheel: Path, tmp_path: Path) -> None
     for written in ("Pulumi.yaml", "__main__.py", "sites/example-site.yaml", "schemas/site.schema.json"):
         assert (project / written).is_file(), written
     assert "1 site file valid" in transcript
-    assert re.search(r"\+ 4 to create", transcript), transcript[-4000:]  # stack, site, 2 devices
-    assert re.search(r"\+ 4 created", transcript), transcript[-4000:]
+    # the stack, the site's component and its record, 2 devices
+    assert re.search(r"\+ 5 to create", transcript), transcript[-4000:]
+    assert re.search(r"\+ 5 created", transcript), transcript[-4000:]
 
     # The state holds the two devices of the example site, with the ids the API gave them.
     exported = subprocess.run(
